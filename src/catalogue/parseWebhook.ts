@@ -1,0 +1,217 @@
+/**
+ * `parseWebhook`: raw webhook body in, validated and normalized event (or a structured error) out.
+ * It never throws for any input: the receiver must answer mluvii fast and keep what it got.
+ */
+import { Kind, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { EVENT_CATALOGUE, isEventType, isGenericActivity, type EventType } from './catalogue.js';
+import {
+  createParseError, describeValue, pointerToJsonPath, type ParseError, type ParseIssue,
+} from './errors.js';
+import { fingerprintOf, identityOf } from './identity.js';
+import { rolesOf, unknownRoles } from './normalize.js';
+import { parseTimestampUs } from './timestamp.js';
+import type { NormalizedEvent, ParseOptions, ParseResult, RawBody } from '../types.js';
+
+/** Default body limit: 1 MiB, as mluvii payloads are small (the largest carry a hero card). */
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Default nesting limit; real payloads nest 5 deep at most (callScript choice options). */
+export const DEFAULT_MAX_DEPTH = 32;
+const MAX_ISSUES = 20;
+const GENERIC_PREFIX = 'SessionActivity';
+
+// One compiled checker per distinct payload schema (the 27 generic activities share one).
+const checkers = new Map<TSchema, TypeCheck<TSchema>>();
+function checkerFor(eventType: EventType): TypeCheck<TSchema> {
+  const schema = EVENT_CATALOGUE[eventType].schema;
+  let checker = checkers.get(schema);
+  if (checker === undefined) {
+    checker = TypeCompiler.Compile(schema);
+    checkers.set(schema, checker);
+  }
+  return checker;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+type Failure = { readonly ok: false; readonly error: ParseError; readonly raw: RawBody };
+const fail = (raw: RawBody, error: ParseError): Failure => ({ ok: false, error, raw });
+const rootIssue = (expected: string, received: string): ParseIssue => ({ path: '$', expected, received });
+
+function describeSchema(schema: TSchema): string {
+  switch (schema[Kind]) {
+    case 'Union':
+      return (schema.anyOf as TSchema[]).map(describeSchema).join(' | ');
+    case 'Record':
+      return 'object';
+    case 'Unknown':
+      return 'any JSON value';
+    default:
+      return String(schema[Kind]).toLowerCase();
+  }
+}
+
+/** Turns the body into JSON text, or says why it cannot be. */
+function toText(body: RawBody, maxBytes: number): string | ParseError {
+  if (typeof body === 'string') {
+    const tooLarge = body.length > maxBytes || (body.length * 3 > maxBytes && Buffer.byteLength(body) > maxBytes);
+    return tooLarge ? createParseError('body-too-large', rootIssue(`at most ${maxBytes} bytes`, `${Buffer.byteLength(body)} bytes`)) : body;
+  }
+  if (body instanceof Uint8Array) {
+    if (body.byteLength > maxBytes) {
+      return createParseError('body-too-large', rootIssue(`at most ${maxBytes} bytes`, `${body.byteLength} bytes`));
+    }
+    try {
+      return utf8.decode(body);
+    } catch {
+      return createParseError('invalid-utf8', rootIssue('UTF-8 text', 'bytes that are not UTF-8'));
+    }
+  }
+  if (body === null || typeof body !== 'object') {
+    return createParseError('not-an-object', rootIssue('object', describeValue(body)));
+  }
+  // An already-parsed body (e.g. from express.json()): serialize it, which also detaches our copy
+  // from the caller's object so later mutation by the caller cannot reach tracker state.
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(body);
+  } catch (error) {
+    return createParseError('not-serializable', rootIssue('JSON-serializable object', String((error as Error).message)));
+  }
+  return text === undefined ? createParseError('not-an-object', rootIssue('object', typeof body)) : toText(text, maxBytes);
+}
+
+interface Hazard { readonly code: 'too-deep' | 'forbidden-key'; readonly path: (string | number)[] }
+
+/**
+ * Looks for keys that could poison a prototype when a consumer merges the payload, and for
+ * nesting beyond `maxDepth`. Recursion is bounded by `maxDepth`, so deep junk cannot overflow.
+ */
+function findHazard(node: object, depth: number, maxDepth: number): Hazard | null {
+  if (depth > maxDepth) return { code: 'too-deep', path: [] };
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const child: unknown = node[i];
+      if (child !== null && typeof child === 'object') {
+        const hazard = findHazard(child, depth + 1, maxDepth);
+        if (hazard !== null) return (hazard.path.unshift(i), hazard);
+      }
+    }
+    return null;
+  }
+  const record = node as Record<string, unknown>;
+  for (const key in record) {
+    const child = record[key];
+    const isObject = child !== null && typeof child === 'object';
+    if (key === '__proto__' || (key === 'constructor' && isObject)) return { code: 'forbidden-key', path: [key] };
+    if (isObject) {
+      const hazard = findHazard(child, depth + 1, maxDepth);
+      if (hazard !== null) return (hazard.path.unshift(key), hazard);
+    }
+  }
+  return null;
+}
+
+function hazardError(hazard: Hazard, eventType: string | null, maxDepth: number): ParseError {
+  const path = pointerToJsonPath(hazard.path.length === 0 ? '' : `/${hazard.path.join('/')}`);
+  return hazard.code === 'too-deep'
+    ? createParseError('too-deep', { path, expected: `nesting of at most ${maxDepth} levels`, received: 'deeper nesting' }, eventType)
+    : createParseError('forbidden-key', { path, expected: 'no __proto__ or constructor object key', received: `key ${JSON.stringify(hazard.path.at(-1))}` }, eventType);
+}
+
+function schemaError(eventType: EventType, data: unknown): ParseError {
+  const issues: ParseIssue[] = [];
+  for (const error of checkerFor(eventType).Errors(data)) {
+    issues.push({ path: pointerToJsonPath(`/data${error.path}`), expected: describeSchema(error.schema), received: describeValue(error.value) });
+    if (issues.length === MAX_ISSUES) break;
+  }
+  return createParseError('invalid-field', issues[0]!, eventType, issues);
+}
+
+/**
+ * Parses one webhook body (`{"eventType": string, "data": object}`).
+ *
+ * - `body`: the request body as text, bytes (Buffer / Uint8Array, must be UTF-8), or an
+ *   already-parsed value.
+ * - Returns `{ ok: true, event, text }` for a known or an unknown-but-well-formed event
+ *   (`event.known` tells which), or `{ ok: false, error, raw }` with a {@link ParseError}
+ *   whose `code` is stable. Never throws.
+ *
+ * @example
+ * const result = parseWebhook('{"eventType":"SessionCreated","data":{"id":1,"tenantId":62,"channel":"Chat","source":"Default"}}');
+ * if (result.ok) console.log(result.event.stream); // "session:1"
+ */
+export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const text = toText(body, maxBytes);
+  if (typeof text !== 'string') return fail(body, text);
+
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(text);
+  } catch (error) {
+    return fail(body, createParseError('invalid-json', rootIssue('JSON text', (error as Error).message)));
+  }
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
+    return fail(body, createParseError('not-an-object', rootIssue('object', describeValue(envelope))));
+  }
+  const { eventType, data } = envelope as { eventType?: unknown; data?: unknown };
+  if (typeof eventType !== 'string' || eventType === '') {
+    return fail(body, createParseError('invalid-event-type', { path: '$.eventType', expected: 'non-empty string', received: describeValue(eventType) }));
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return fail(body, createParseError('invalid-data', { path: '$.data', expected: 'object', received: describeValue(data) }, eventType));
+  }
+  const hazard = findHazard(envelope, 1, maxDepth);
+  if (hazard !== null) return fail(body, hazardError(hazard, eventType, maxDepth));
+
+  const record = data as Record<string, unknown>;
+  const fingerprint = fingerprintOf(JSON.stringify(record));
+  if (!isEventType(eventType)) {
+    const event: NormalizedEvent = {
+      known: false, eventType, data: record, family: 'unknown', ...unknownRoles(eventType, record),
+      time: null, timeText: null, rank: 0, fingerprint,
+      identity: identityOf({ eventType, known: false, timeUs: null, data: record, fingerprint }),
+    };
+    return { ok: true, event, text };
+  }
+
+  const spec = EVENT_CATALOGUE[eventType];
+  if (!checkerFor(eventType).Check(record)) return fail(body, schemaError(eventType, record));
+
+  if (isGenericActivity(eventType)) {
+    const subtype = eventType.slice(GENERIC_PREFIX.length);
+    // The vendor page's own table shows `type: "SessionActivityCobrowsingStarted"`: accept the
+    // prefixed form as well; anything else contradicts the envelope and cannot be routed safely.
+    if (record.type !== subtype && record.type !== eventType) {
+      return fail(body, createParseError('activity-type-mismatch', { path: '$.data.type', expected: `"${subtype}"`, received: describeValue(record.type) }, eventType));
+    }
+  }
+
+  let time: number | null = null;
+  let timeText: string | null = null;
+  if (spec.timeField !== null) {
+    timeText = record[spec.timeField] as string;
+    time = parseTimestampUs(timeText);
+    if (time === null) return fail(body, timestampError(eventType, spec.timeField, timeText));
+  }
+  if (eventType === 'SessionEnded' && typeof record.started === 'string' && parseTimestampUs(record.started) === null) {
+    return fail(body, timestampError(eventType, 'started', record.started));
+  }
+
+  const event = {
+    known: true, eventType, data: record, family: spec.family, ...rolesOf(eventType, record),
+    time, timeText, rank: spec.rank, fingerprint,
+    identity: identityOf({ eventType, known: true, timeUs: time, data: record, fingerprint }),
+  } as NormalizedEvent;
+  return { ok: true, event, text };
+}
+
+function timestampError(eventType: string, field: string, value: string): ParseError {
+  return createParseError('invalid-timestamp', {
+    path: `$.data.${field}`,
+    expected: 'ISO-8601 date-time with offset, e.g. 2024-05-02T16:05:24.454661+02:00',
+    received: describeValue(value),
+  }, eventType);
+}
