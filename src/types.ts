@@ -55,7 +55,7 @@ export interface EventEnvelope {
    * same occurrence. `null` for refresh signals without time, which are never deduplicated.
    */
   readonly identity: string | null;
-  /** Content fingerprint of `data`: equal identity + different fingerprint = conflicting report. */
+  /** Fingerprint of the body text: equal identity + different fingerprint = a conflicting report. */
   readonly fingerprint: string;
 }
 

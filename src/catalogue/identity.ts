@@ -6,13 +6,22 @@
 import type { EventType } from './catalogue.js';
 
 /**
- * cyrb53: a fast, well-distributed 53-bit string hash (public domain, bryc). Not cryptographic:
- * fingerprints only compare two reports of the same identity, so collisions need not be resisted.
+ * cyrb53 (public domain, bryc), fed two UTF-16 units per step: a fast, well-distributed 53-bit
+ * string hash. Not cryptographic: fingerprints only compare two reports of the same identity.
+ * A JS loop costs about as much per character as native JSON.parse; the two-unit step halves it
+ * (native crypto hashes cost more, ~3 µs per call, mostly call overhead).
  */
 export function hash53(text: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
+  const last = text.length - 1;
+  let i = 0;
+  for (; i < last; i += 2) {
+    const pair = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    h1 = Math.imul(h1 ^ pair, 2654435761);
+    h2 = Math.imul(h2 ^ pair, 1597334677);
+  }
+  if (i === last) {
     const ch = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);
@@ -22,9 +31,13 @@ export function hash53(text: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** Fingerprint of a payload's JSON text: 14 hex digits. */
-export function fingerprintOf(dataJson: string): string {
-  return hash53(dataJson).toString(16).padStart(14, '0');
+/**
+ * Fingerprint of a body's JSON text: 14 hex digits. An exact retry repeats the body byte for
+ * byte, so the text is hashed as delivered (bodies handed in as objects are serialized first);
+ * the same content re-serialized with other whitespace or key order fingerprints differently.
+ */
+export function fingerprintOf(bodyJson: string): string {
+  return hash53(bodyJson).toString(16).padStart(14, '0');
 }
 
 /** The fields identity is built from, taken from the normalized event. */

@@ -167,7 +167,7 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
   if (hazard !== null) return fail(body, hazardError(hazard, eventType, maxDepth));
 
   const record = data as Record<string, unknown>;
-  const fingerprint = fingerprintOf(JSON.stringify(record));
+  const fingerprint = fingerprintOf(text);
   if (!isEventType(eventType)) {
     const event: NormalizedEvent = {
       known: false, eventType, data: record, family: 'unknown', ...unknownRoles(eventType, record),

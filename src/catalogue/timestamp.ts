@@ -8,7 +8,10 @@
 
 /** A parsed timestamp: epoch microseconds plus the text it came from. */
 export interface Timestamp {
-  /** Microseconds since 1970-01-01T00:00:00Z (negative before). A 7th fraction digit is truncated. */
+  /**
+   * Microseconds since 1970-01-01T00:00:00Z (negative before). A 7th fraction digit is truncated.
+   * Exact as a double for years 1685 to 2255 (|us| < 2^53).
+   */
   readonly us: number;
   /** The original string, kept verbatim for display and audit. */
   readonly text: string;
