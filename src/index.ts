@@ -13,3 +13,12 @@ export {
 export { PARSE_ERROR_CODES } from './catalogue/errors.js';
 export * from './catalogue/enums.js';
 export type * from './types.js';
+export {
+  createTracker, type Tracker, type TrackerOptions, type IngestOptions, type IngestResult, type IngestOutcome,
+  type TrackerNotice, type SessionFilter, type OperatorFilter, type EmailThreadFilter, type AnomalyFilter,
+  type TimelineItem, type TrackerStats,
+} from './tracker/createTracker.js';
+export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
+export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
+export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
+export { createTransitionTable, type TransitionTable, type TransitionEffect } from './fold/transitionTable.js';

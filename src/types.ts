@@ -87,3 +87,122 @@ export interface ParseOptions {
   /** Deepest accepted nesting of objects and arrays (the envelope is depth 1). Default 32. */
   readonly maxDepth?: number;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Anomalies
+
+/** The fixed anomaly vocabulary. */
+export type AnomalyKind =
+  | 'duplicate'
+  | 'conflicting-duplicate'
+  | 'out-of-order'
+  | 'missing-transition'
+  | 'unexpected-event'
+  | 'inconsistent-data'
+  | 'stalled'
+  | 'invalid-payload'
+  | 'unknown-event-type';
+
+export type AnomalySeverity = 'info' | 'warning' | 'error';
+
+/**
+ * Something wrong with the event stream, as data. Delivery anomalies (`duplicate`,
+ * `conflicting-duplicate`, `out-of-order`, `invalid-payload`, `unknown-event-type`) are facts
+ * about a delivery and stay. Process anomalies (`missing-transition`, `unexpected-event`,
+ * `inconsistent-data`) are a function of the stream's current fold and disappear when a late
+ * event explains them. `stalled` is a function of the fold and the clock.
+ */
+export interface Anomaly {
+  readonly kind: AnomalyKind;
+  readonly severity: AnomalySeverity;
+  /** The stream it concerns; `null` for a body that never got one (invalid payload). */
+  readonly stream: StreamId | null;
+  readonly eventType: string | null;
+  readonly message: string;
+  /** `missing-transition`: the events that never arrived, in the order they should have. */
+  readonly missing?: readonly string[];
+  /** The global store position of the delivery or event it is attached to. */
+  readonly position: number | null;
+  /** Event time (ISO-8601 UTC, µs) of the event it is attached to, when it has one. */
+  readonly time: string | null;
+  /** `invalid-payload`: the parse error. */
+  readonly error?: ParseError;
+  /** `stalled`: what has been open too long, and since when. */
+  readonly stalled?: { readonly what: StalledWhat; readonly since: string; readonly thresholdMs: number };
+}
+
+/** What can be open too long. */
+export type StalledWhat = 'queued' | 'active' | 'after-call-work' | 'on-hold' | 'invite-pending';
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+export type SessionStatus = 'created' | 'queued' | 'active' | 'ended' | 'after-call-work' | 'closed';
+export type ParticipationStatus = 'invited' | 'joined' | 'after-call-work' | 'concluded' | 'rejected' | 'canceled';
+export type EmailThreadStatus = 'unassigned' | 'assigned';
+
+/** One operator's part in one session. Times are ISO-8601 UTC with microseconds. */
+export interface ParticipationView {
+  readonly userId: number;
+  readonly status: ParticipationStatus;
+  readonly invitedAt: string | null;
+  readonly joinedAt: string | null;
+  readonly leftAt: string | null;
+  readonly concludedAt: string | null;
+}
+
+export interface ForwardView {
+  readonly at: string | null;
+  /** Operator, group or chatbot the session was forwarded to. */
+  readonly to: Party | null;
+}
+
+export type PendingForm = 'hero-card' | 'call-script';
+
+export interface SessionView {
+  readonly id: number;
+  readonly tenantId: number | null;
+  readonly channel: string | null;
+  readonly source: string | null;
+  readonly status: SessionStatus;
+  /** Closed without any operator ever joining. */
+  readonly abandoned: boolean;
+  readonly operators: readonly ParticipationView[];
+  readonly chatbotIds: readonly number[];
+  readonly onHold: boolean;
+  readonly avActive: boolean;
+  readonly forwards: readonly ForwardView[];
+  readonly terminationReason: string | null;
+  readonly pendingForms: readonly PendingForm[];
+  /** Time of the session's earliest event (SessionCreated itself carries no time). */
+  readonly createdAt: string | null;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly closedAt: string | null;
+  /** Time of its latest event. */
+  readonly lastEventAt: string | null;
+  readonly eventCount: number;
+}
+
+export interface OperatorView {
+  readonly userId: number;
+  /** As last delivered (OFFLINE, ONLINE, AWAY, BUSY, or a newer value); `null` if never reported. */
+  readonly status: string | null;
+  readonly availability: string | null;
+  readonly availabilityReason: string | null;
+  /** Sessions where the operator is joined now. */
+  readonly activeSessionIds: readonly number[];
+  /** Sessions where the operator is in after-call work now. */
+  readonly afterCallWorkSessionIds: readonly number[];
+  readonly assignedEmailThreadIds: readonly number[];
+}
+
+export interface EmailThreadView {
+  readonly id: number;
+  readonly tenantId: number | null;
+  readonly status: EmailThreadStatus;
+  readonly operatorUserId: number | null;
+  readonly createdAt: string | null;
+  readonly forwardCount: number;
+  readonly eventCount: number;
+}

@@ -1,0 +1,17 @@
+import type { TransitionTable } from './transitionTable.js';
+import type { AnomalyCollector } from './folder.js';
+
+/**
+ * Applies one machine event to a compiled state: returns the next state and records the
+ * transition's anomaly signals in `anomalies`.
+ */
+export function applyMachineEvent(table: TransitionTable, state: number, eventIndex: number, anomalies: AnomalyCollector): number {
+  const cell = state * table.events.length + eventIndex;
+  const effect = table.effects[cell];
+  if (effect != null) {
+    if (effect.missing.length > 0) anomalies.addMissing(effect.missing);
+    if (effect.unexpected !== null) anomalies.add({ kind: 'unexpected-event', message: effect.unexpected });
+    // An unexpected event keeps the state (the machine defines it targetless).
+  }
+  return table.next[cell]!;
+}

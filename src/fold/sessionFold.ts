@@ -1,0 +1,255 @@
+/**
+ * The fold of a session stream: the session machine's compiled state, one compiled participation
+ * state per operator, and the bookkeeping the views need (times, chatbots, forwards).
+ */
+import type { StoredEvent } from '../store/eventStore.js';
+import type { EventType, KnownEvent, Party, PendingForm, SessionStatus } from '../types.js';
+import { parseTimestampUs } from '../catalogue/timestamp.js';
+import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
+import { applyMachineEvent } from './machineStep.js';
+import { participationTable, sessionTable } from './tables.js';
+import type { SessionMachineEvent } from '../../machines/session.js';
+import type { ParticipationMachineEvent } from '../../machines/participation.js';
+
+export interface ParticipationState {
+  machine: number;
+  invitedAt: number | null;
+  joinedAt: number | null;
+  leftAt: number | null;
+  concludedAt: number | null;
+}
+
+export interface ForwardState {
+  readonly at: number | null;
+  readonly to: Party | null;
+}
+
+export interface SessionState {
+  machine: number;
+  tenantId: number | null;
+  channel: string | null;
+  source: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  closedAt: number | null;
+  /** Latest event time folded so far. */
+  lastTime: number | null;
+  /** Derived status and since when (event time), for `stalled`. */
+  status: SessionStatus;
+  statusSince: number | null;
+  holdSince: number | null;
+  /** SessionStarted.started, to compare with SessionEnded.started. */
+  reportedStart: number | null;
+  participations: Map<number, ParticipationState>;
+  chatbotIds: number[];
+  forwards: ForwardState[];
+  terminationReason: string | null;
+}
+
+// Per compiled session state: the facts the views need, read once from the machine's state value.
+type Lifecycle = 'unseen' | 'created' | 'started' | 'ended';
+interface SessionStateFacts { lifecycle: Lifecycle; onHold: boolean; avActive: boolean; pendingForms: PendingForm[] }
+const SESSION_FACTS: SessionStateFacts[] = sessionTable.stateValues.map((value) => {
+  const v = value as Record<string, string>;
+  const pendingForms: PendingForm[] = [];
+  if (v.heroCard === 'pending') pendingForms.push('hero-card');
+  if (v.callScript === 'pending') pendingForms.push('call-script');
+  return { lifecycle: v.lifecycle as Lifecycle, onHold: v.hold === 'on', avActive: v.av !== 'idle', pendingForms };
+});
+export const sessionFacts = (state: SessionState): SessionStateFacts => SESSION_FACTS[state.machine]!;
+
+/** Participation state names, by compiled index. */
+export const PARTICIPATION_STATE_NAMES = participationTable.stateValues.map(String);
+const JOINED = PARTICIPATION_STATE_NAMES.indexOf('joined');
+const AFTER_CALL_WORK = PARTICIPATION_STATE_NAMES.indexOf('afterCallWork');
+const INVITED = PARTICIPATION_STATE_NAMES.indexOf('invited');
+
+const S = sessionTable.eventIndex as Record<SessionMachineEvent['type'], number>;
+const P = participationTable.eventIndex as Record<ParticipationMachineEvent['type'], number>;
+
+/** Which session-machine event each webhook event type is, when it is one. */
+const SESSION_EVENT_OF: Partial<Record<EventType, number>> = {
+  SessionCreated: S['session.created'],
+  SessionStarted: S['session.started'],
+  SessionEnded: S['session.ended'],
+  SessionOperatorJoined: S['operator.joined'],
+  SessionOperatorLeft: S['operator.left'],
+  SessionActivityOnHold: S.hold,
+  SessionActivityResumeGuest: S.resume,
+  SessionActivityAvRequest: S['av.request'],
+  SessionActivityAvTerminated: S['av.terminate'],
+  SessionActivityHeroCard: S['heroCard.shown'],
+  SessionActivityHeroCardSubmission: S['heroCard.submitted'],
+  SessionActivityCallScript: S['callScript.shown'],
+  SessionActivityCallScriptSubmission: S['callScript.submitted'],
+};
+
+/** Which participation-machine event each webhook event type is, for `event.participant`. */
+const PARTICIPATION_EVENT_OF: Partial<Record<EventType, number>> = {
+  SessionOperatorJoined: P.joined,
+  SessionOperatorLeft: P.left,
+  SessionOperatorConcluded: P.concluded,
+  SessionActivityOperatorInvited: P.invited,
+  SessionActivityOperatorInviteRejected: P.rejected,
+  SessionActivityOperatorInviteCanceled: P.canceled,
+};
+
+function deriveStatus(state: SessionState): SessionStatus {
+  const { lifecycle } = SESSION_FACTS[state.machine]!;
+  if (lifecycle === 'unseen' || lifecycle === 'created') return 'created';
+  let joined = false;
+  let afterCallWork = false;
+  for (const p of state.participations.values()) {
+    if (p.machine === JOINED) joined = true;
+    else if (p.machine === AFTER_CALL_WORK) afterCallWork = true;
+  }
+  if (lifecycle === 'started') return joined ? 'active' : 'queued';
+  return joined ? 'ended' : afterCallWork ? 'after-call-work' : 'closed';
+}
+
+/** A session that closed without any operator ever joining. */
+export function isAbandoned(state: SessionState): boolean {
+  if (state.status !== 'closed') return false;
+  for (const p of state.participations.values()) if (p.joinedAt !== null) return false;
+  return true;
+}
+
+const collector = new AnomalyCollector();
+
+function checkConsistency(state: SessionState, data: Readonly<Record<string, unknown>>): void {
+  for (const field of ['tenantId', 'channel', 'source'] as const) {
+    const value = data[field];
+    if (value === undefined || value === null) continue;
+    const known = state[field];
+    if (known === null) (state as unknown as Record<string, unknown>)[field] = value;
+    else if (known !== value) {
+      collector.add({ kind: 'inconsistent-data', message: `${field} changed from ${JSON.stringify(known)} to ${JSON.stringify(value)}` });
+    }
+  }
+}
+
+function participationOf(state: SessionState, userId: number): ParticipationState {
+  let p = state.participations.get(userId);
+  if (p === undefined) {
+    p = { machine: 0, invitedAt: null, joinedAt: null, leftAt: null, concludedAt: null };
+    state.participations.set(userId, p);
+  }
+  return p;
+}
+
+/** The only pending invite, for a cancel that does not name its invitee (the usual case). */
+function soleInvitee(state: SessionState): number | null {
+  let found: number | null = null;
+  for (const [userId, p] of state.participations) {
+    if (p.machine !== INVITED) continue;
+    if (found !== null) return null;
+    found = userId;
+  }
+  return found;
+}
+
+function applyParticipation(state: SessionState, event: KnownEvent, time: number | null): void {
+  const machineEvent = PARTICIPATION_EVENT_OF[event.eventType];
+  if (machineEvent === undefined) return;
+  const userId = event.participant ?? (event.eventType === 'SessionActivityOperatorInviteCanceled' ? soleInvitee(state) : null);
+  if (userId === null) return;
+  const p = participationOf(state, userId);
+  p.machine = applyMachineEvent(participationTable, p.machine, machineEvent, collector);
+  switch (event.eventType) {
+    case 'SessionActivityOperatorInvited': p.invitedAt = time; break;
+    case 'SessionOperatorJoined': p.joinedAt = time; p.leftAt = null; p.concludedAt = null; break;
+    case 'SessionOperatorLeft': p.leftAt = time; break;
+    case 'SessionOperatorConcluded': p.concludedAt = time; break;
+    default: break;
+  }
+}
+
+function addChatbot(state: SessionState, party: Party | null): void {
+  if (party?.kind === 'chatbot' && !state.chatbotIds.includes(party.chatbotId)) state.chatbotIds.push(party.chatbotId);
+}
+
+function evolveSession(state: SessionState, stored: StoredEvent): ProcessAnomaly[] | null {
+  const event = stored.event;
+  if (!event.known) return null;
+  collector.reset();
+  const time = event.time;
+  const data = event.data as Readonly<Record<string, unknown>>;
+  if (event.family === 'session') checkConsistency(state, data);
+
+  let machineEvent = SESSION_EVENT_OF[event.eventType];
+  if (event.eventType === 'SessionActivityAvResponse') {
+    const response = data.response;
+    machineEvent = response === 'Accepted' ? S['av.accepted'] : response === 'Requested' ? undefined : S['av.rejected'];
+  }
+  if (machineEvent !== undefined) state.machine = applyMachineEvent(sessionTable, state.machine, machineEvent, collector);
+  applyParticipation(state, event, time);
+  addChatbot(state, event.actor);
+
+  switch (event.eventType) {
+    case 'SessionStarted':
+      state.startedAt = time;
+      state.reportedStart = time;
+      break;
+    case 'SessionEnded': {
+      state.endedAt = time;
+      const started = typeof data.started === 'string' ? parseTimestampUs(data.started) : null;
+      if (started !== null && state.reportedStart !== null && started !== state.reportedStart) {
+        collector.add({ kind: 'inconsistent-data', message: `SessionEnded.started ${data.started} differs from SessionStarted.started` });
+      }
+      break;
+    }
+    case 'SessionForwarded':
+      state.forwards.push({ at: time, to: event.target });
+      addChatbot(state, event.target);
+      break;
+    case 'SessionActivitySessionEnded':
+      state.terminationReason = (data.terminationReason as string | null | undefined) ?? state.terminationReason;
+      break;
+    default:
+      break;
+  }
+  if (time !== null && (state.lastTime === null || time > state.lastTime)) state.lastTime = time;
+
+  const at = time ?? state.lastTime;
+  const status = deriveStatus(state);
+  if (status !== state.status) {
+    state.status = status;
+    state.statusSince = at;
+    state.closedAt = status === 'closed' ? at : null;
+  }
+  const onHold = SESSION_FACTS[state.machine]!.onHold;
+  if (onHold !== (state.holdSince !== null)) state.holdSince = onHold ? at ?? 0 : null;
+  return collector.result();
+}
+
+function sameParty(a: Party | null, b: Party | null): boolean {
+  return a === b || (a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
+}
+
+export const sessionFolder: Folder<SessionState> = {
+  initialState: () => ({
+    machine: 0, tenantId: null, channel: null, source: null,
+    startedAt: null, endedAt: null, closedAt: null, lastTime: null,
+    status: 'created', statusSince: null, holdSince: null, reportedStart: null,
+    participations: new Map(), chatbotIds: [], forwards: [], terminationReason: null,
+  }),
+  evolve: evolveSession,
+  clone: (s) => ({
+    ...s,
+    participations: new Map([...s.participations].map(([k, p]) => [k, { ...p }])),
+    chatbotIds: [...s.chatbotIds],
+    forwards: [...s.forwards],
+  }),
+  equals(a, b) {
+    if (a.machine !== b.machine || a.tenantId !== b.tenantId || a.channel !== b.channel || a.source !== b.source) return false;
+    if (a.startedAt !== b.startedAt || a.endedAt !== b.endedAt || a.closedAt !== b.closedAt || a.lastTime !== b.lastTime) return false;
+    if (a.status !== b.status || a.statusSince !== b.statusSince || a.holdSince !== b.holdSince || a.reportedStart !== b.reportedStart) return false;
+    if (a.terminationReason !== b.terminationReason || a.participations.size !== b.participations.size) return false;
+    for (const [userId, p] of a.participations) {
+      const q = b.participations.get(userId);
+      if (q === undefined || p.machine !== q.machine || p.invitedAt !== q.invitedAt || p.joinedAt !== q.joinedAt || p.leftAt !== q.leftAt || p.concludedAt !== q.concludedAt) return false;
+    }
+    if (a.chatbotIds.length !== b.chatbotIds.length || a.chatbotIds.some((id, i) => id !== b.chatbotIds[i])) return false;
+    return a.forwards.length === b.forwards.length && a.forwards.every((f, i) => f.at === b.forwards[i]!.at && sameParty(f.to, b.forwards[i]!.to));
+  },
+};

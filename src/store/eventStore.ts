@@ -1,0 +1,52 @@
+/**
+ * The event store: every delivery the tracker accepted, in arrival order, under a global
+ * position, plus every body it could not accept (dead letters) and every re-delivery it ignored.
+ * Nothing is dropped: a tracker rebuilt from a store reproduces the same views and anomalies.
+ */
+import type { NormalizedEvent, ParseError, RawBody } from '../types.js';
+
+/** An accepted event. */
+export interface StoredEvent {
+  readonly kind: 'event';
+  /** Global position, 1-based, in arrival order. */
+  readonly position: number;
+  /** When it was received (epoch milliseconds). */
+  readonly receivedAt: number;
+  readonly event: NormalizedEvent;
+}
+
+/** A body that failed validation, kept with its error. */
+export interface DeadLetter {
+  readonly kind: 'dead-letter';
+  readonly position: number;
+  readonly receivedAt: number;
+  readonly raw: RawBody;
+  readonly error: ParseError;
+}
+
+/** A re-delivery of an accepted event's identity: an exact retry, or a conflicting report (kept whole). */
+export interface Redelivery {
+  readonly kind: 'redelivery';
+  readonly position: number;
+  readonly receivedAt: number;
+  /** Position of the event it repeats, and their shared identity. */
+  readonly originalPosition: number;
+  readonly identity: string;
+  /** Set for a conflicting report: the event as it arrived. */
+  readonly conflicting: NormalizedEvent | null;
+}
+
+export type StoreRecord = StoredEvent | DeadLetter | Redelivery;
+/** A record before the store gives it a position. */
+export type NewStoreRecord = StoreRecord extends infer R ? (R extends StoreRecord ? Omit<R, 'position'> : never) : never;
+
+/**
+ * Storage of the tracker's log. Implementations: {@link createMemoryStore} (in process); durable
+ * ones follow the same contract: `append` resolves only once the record is durable.
+ */
+export interface EventStore {
+  /** Appends a record and returns it with its global position. */
+  append(record: NewStoreRecord): StoreRecord | Promise<StoreRecord>;
+  /** Every record in position order. */
+  read(): Iterable<StoreRecord> | AsyncIterable<StoreRecord>;
+}

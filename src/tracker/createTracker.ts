@@ -1,0 +1,488 @@
+/**
+ * `createTracker`: feed it every webhook body; ask it for the state of sessions, operators and
+ * e-mail threads, and for what is wrong with the stream.
+ *
+ * Per delivery: parse (catalogue) -> dedupe by identity -> append to the store -> insert into its
+ * stream in canonical order and fold (compiled machines) -> anomaly changes -> notify.
+ */
+import { freeze } from 'immer';
+import { parseWebhook } from '../catalogue/parseWebhook.js';
+import { formatTimestampUs } from '../catalogue/timestamp.js';
+import { emailThreadFolder, type EmailThreadState } from '../fold/emailThreadFold.js';
+import type { Folder, ProcessAnomaly } from '../fold/folder.js';
+import { noFolder } from '../fold/noFold.js';
+import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
+import { PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
+import { EMAIL_THREAD_STATE_NAMES } from '../fold/emailThreadFold.js';
+import { createStreamFold, type AnomalyChange, type StreamEntry, type StreamFold } from '../fold/streamFold.js';
+import { createMemoryStore } from '../store/createMemoryStore.js';
+import type { EventStore, NewStoreRecord, StoreRecord, StoredEvent } from '../store/eventStore.js';
+import { DEFAULT_STALLED_THRESHOLDS, findStalled, type StalledThresholds } from '../views/stalled.js';
+import { buildEmailThreadView, buildOperatorView, buildSessionView, iso } from '../views/views.js';
+import type {
+  Anomaly, AnomalyKind, AnomalySeverity, EmailThreadStatus, EmailThreadView, NormalizedEvent, OperatorView,
+  ParseError, ParseOptions, RawBody, SessionStatus, SessionView, StreamId,
+} from '../types.js';
+
+export interface TrackerOptions {
+  /** Where accepted events, dead letters and re-deliveries go. Default: a new in-memory store. */
+  readonly store?: EventStore;
+  /** Now, in epoch milliseconds; used by `stalled`. Default: `Date.now`. */
+  readonly clock?: () => number;
+  /** Overrides of {@link DEFAULT_STALLED_THRESHOLDS} (milliseconds). */
+  readonly stalledAfter?: Partial<StalledThresholds>;
+  /** Body limits passed to {@link parseWebhook}. */
+  readonly parse?: ParseOptions;
+}
+
+export interface IngestOptions {
+  /** When the body was received (epoch ms, Date or ISO string). Default: the clock. */
+  readonly receivedAt?: number | Date | string;
+}
+
+export type IngestOutcome = 'applied' | 'duplicate' | 'rejected' | 'unknown';
+
+export interface IngestResult {
+  readonly outcome: IngestOutcome;
+  /** Store position of this delivery. */
+  readonly position: number;
+  readonly eventType: string | null;
+  readonly streams: readonly StreamId[];
+  readonly raised: readonly Anomaly[];
+  readonly resolved: readonly Anomaly[];
+  /** For `rejected`: why. */
+  readonly error?: ParseError;
+}
+
+export type TrackerNotice =
+  | { readonly type: 'state-changed'; readonly stream: StreamId; readonly position: number }
+  | { readonly type: 'anomaly-raised'; readonly anomaly: Anomaly }
+  | { readonly type: 'anomaly-resolved'; readonly anomaly: Anomaly };
+
+export interface SessionFilter {
+  readonly status?: SessionStatus | readonly SessionStatus[];
+  /** Sessions this operator takes part in (any participation status). */
+  readonly operator?: number;
+  readonly tenantId?: number;
+  readonly channel?: string;
+}
+export interface OperatorFilter {
+  readonly status?: string;
+  readonly availability?: string;
+  /** Only operators with at least one session in after-call work. */
+  readonly inAfterCallWork?: boolean;
+}
+export interface EmailThreadFilter { readonly status?: EmailThreadStatus; readonly operator?: number; readonly tenantId?: number }
+export interface AnomalyFilter {
+  readonly kind?: AnomalyKind | readonly AnomalyKind[];
+  readonly severity?: AnomalySeverity;
+  readonly stream?: StreamId;
+  /** Only anomalies attached to store positions >= this. */
+  readonly sincePosition?: number;
+}
+
+export interface TimelineItem {
+  readonly position: number;
+  readonly eventType: string;
+  readonly time: string | null;
+  readonly receivedAt: string;
+  /** Anomalies attached to this event (its process anomalies and its delivery anomalies). */
+  readonly anomalies: readonly Anomaly[];
+  /** The stream's view after this event (`null` for streams without a lifecycle). */
+  readonly state: SessionView | EmailThreadView | OperatorView | null;
+}
+
+export interface TrackerStats {
+  readonly deliveries: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly unknown: number;
+  readonly streams: number;
+  readonly sessionsByStatus: Readonly<Record<SessionStatus, number>>;
+  readonly emailThreadsByStatus: Readonly<Record<EmailThreadStatus, number>>;
+  readonly operators: number;
+  readonly anomaliesByKind: Readonly<Partial<Record<AnomalyKind, number>>>;
+  /** Events evolved again because late events were inserted before them. */
+  readonly refoldedEvents: number;
+}
+
+export interface Tracker {
+  /** Validates, stores and folds one webhook body. Never rejects for a bad body. */
+  ingest(body: RawBody, options?: IngestOptions): Promise<IngestResult>;
+  session(id: number): SessionView | null;
+  sessions(filter?: SessionFilter): SessionView[];
+  operator(userId: number): OperatorView | null;
+  operators(filter?: OperatorFilter): OperatorView[];
+  emailThread(id: number): EmailThreadView | null;
+  emailThreads(filter?: EmailThreadFilter): EmailThreadView[];
+  anomalies(filter?: AnomalyFilter): Anomaly[];
+  timeline(stream: StreamId): TimelineItem[];
+  stats(): TrackerStats;
+  /** Calls `listener` for every state change and anomaly raised or resolved. Returns unsubscribe. */
+  subscribe(listener: (notice: TrackerNotice) => void): () => void;
+  /** The store this tracker appends to. */
+  readonly store: EventStore;
+}
+
+const SEVERITY: Record<AnomalyKind, AnomalySeverity> = {
+  duplicate: 'info',
+  'conflicting-duplicate': 'warning',
+  'out-of-order': 'info',
+  'missing-transition': 'warning',
+  'unexpected-event': 'error',
+  'inconsistent-data': 'warning',
+  stalled: 'warning',
+  'invalid-payload': 'error',
+  'unknown-event-type': 'info',
+};
+
+type AnyStream = StreamFold<unknown>;
+
+function folderFor(stream: StreamId): Folder<unknown> {
+  if (stream.startsWith('session:')) return sessionFolder as Folder<unknown>;
+  if (stream.startsWith('email:')) return emailThreadFolder as Folder<unknown>;
+  if (stream.startsWith('operator:')) return presenceFolder as Folder<unknown>;
+  return noFolder as Folder<unknown>;
+}
+
+const entityIdOf = (stream: StreamId): number => Number(stream.slice(stream.indexOf(':') + 1));
+
+function toMs(receivedAt: IngestOptions['receivedAt'], clock: () => number): number {
+  if (receivedAt === undefined) return clock();
+  if (typeof receivedAt === 'number') return receivedAt;
+  return receivedAt instanceof Date ? receivedAt.getTime() : Date.parse(receivedAt);
+}
+
+const wants = <T>(filter: T | readonly T[] | undefined, value: T): boolean =>
+  filter === undefined || (Array.isArray(filter) ? (filter as readonly T[]).includes(value) : filter === value);
+
+/**
+ * Creates a tracker. With a store that already holds records (an in-memory store, or a durable
+ * one read synchronously), the tracker first re-folds them: views and anomalies come out exactly
+ * as they were when the events went in.
+ *
+ * @example
+ * const tracker = createTracker();
+ * await tracker.ingest(body);
+ * tracker.session(7371450)?.status; // 'active'
+ */
+export function createTracker(options: TrackerOptions = {}): Tracker {
+  const store = options.store ?? createMemoryStore();
+  const clock = options.clock ?? Date.now;
+  const thresholds: StalledThresholds = { ...DEFAULT_STALLED_THRESHOLDS, ...options.stalledAfter };
+  const streams = new Map<StreamId, AnyStream>();
+  /** Identity -> the accepted event that holds it. */
+  const identities = new Map<string, StoredEvent>();
+  /** Delivery anomalies: they stay once raised. */
+  const deliveryAnomalies: Anomaly[] = [];
+  /** Entries whose current fold raises process anomalies. */
+  const anomalous = new Set<StreamEntry>();
+  /** userId -> session / e-mail streams the operator appears in. */
+  const operatorSessions = new Map<number, Set<StreamId>>();
+  const operatorEmails = new Map<number, Set<StreamId>>();
+  const listeners = new Set<(notice: TrackerNotice) => void>();
+  const counts = { deliveries: 0, applied: 0, duplicates: 0, rejected: 0, unknown: 0, refolded: 0 };
+
+  function streamOf(id: StreamId): AnyStream {
+    let stream = streams.get(id);
+    if (stream === undefined) {
+      stream = createStreamFold(id, folderFor(id));
+      streams.set(id, stream);
+    }
+    return stream;
+  }
+
+  function deliveryAnomaly(kind: AnomalyKind, message: string, position: number, event: NormalizedEvent | null, extra: Partial<Anomaly> = {}): Anomaly {
+    return freeze({
+      kind, severity: SEVERITY[kind], stream: event?.stream ?? null, eventType: event?.eventType ?? null,
+      message, position, time: iso(event?.time ?? null), ...extra,
+    }, true);
+  }
+
+  function processAnomaly(entry: StreamEntry, anomaly: ProcessAnomaly): Anomaly {
+    const { event, position } = entry.stored;
+    return freeze({
+      kind: anomaly.kind, severity: SEVERITY[anomaly.kind], stream: event.stream, eventType: event.eventType,
+      message: anomaly.message, position, time: iso(event.time),
+      ...(anomaly.missing === undefined ? {} : { missing: [...anomaly.missing] }),
+    }, true);
+  }
+
+  function indexOperators(event: NormalizedEvent): void {
+    const userId = event.participant;
+    if (userId === null) return;
+    const index = event.family === 'email' ? operatorEmails : event.stream.startsWith('session:') ? operatorSessions : null;
+    if (index === null) return;
+    let set = index.get(userId);
+    if (set === undefined) index.set(userId, (set = new Set()));
+    set.add(event.stream);
+  }
+
+  function notify(notice: TrackerNotice): void {
+    for (const listener of listeners) {
+      try {
+        listener(notice);
+      } catch {
+        // A failing listener must not break ingestion or the other listeners.
+      }
+    }
+  }
+
+  /** Applies one store record to the in-memory picture. Pure function of the record sequence. */
+  function apply(record: StoreRecord): Omit<IngestResult, 'position'> {
+    counts.deliveries++;
+    if (record.kind === 'dead-letter') {
+      counts.rejected++;
+      const anomaly = deliveryAnomaly('invalid-payload', record.error.message, record.position, null, {
+        eventType: record.error.eventType, error: record.error,
+      });
+      deliveryAnomalies.push(anomaly);
+      return { outcome: 'rejected', eventType: record.error.eventType, streams: [], raised: [anomaly], resolved: [], error: record.error };
+    }
+    if (record.kind === 'redelivery') {
+      counts.duplicates++;
+      const event = record.conflicting ?? identities.get(record.identity)!.event;
+      const anomaly = record.conflicting === null
+        ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record.position, event)
+        : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record.position, event);
+      deliveryAnomalies.push(anomaly);
+      return { outcome: 'duplicate', eventType: event.eventType, streams: [], raised: [anomaly], resolved: [] };
+    }
+
+    const { event } = record;
+    if (event.identity !== null) identities.set(event.identity, record);
+    const stream = streamOf(event.stream);
+    const inserted = stream.insert(record);
+    counts.refolded += inserted.refolded;
+    indexOperators(event);
+    const raised: Anomaly[] = [];
+    const resolved: Anomaly[] = [];
+    if (!event.known) {
+      counts.unknown++;
+      const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record.position, event);
+      deliveryAnomalies.push(anomaly);
+      raised.push(anomaly);
+    } else {
+      counts.applied++;
+    }
+    if (inserted.outOfOrder) {
+      const anomaly = deliveryAnomaly('out-of-order', `arrived after a later event of ${event.stream}; the stream was re-folded`, record.position, event);
+      deliveryAnomalies.push(anomaly);
+      raised.push(anomaly);
+    }
+    applyChanges(inserted.changes, raised, resolved);
+    return { outcome: event.known ? 'applied' : 'unknown', eventType: event.eventType, streams: [event.stream], raised, resolved };
+  }
+
+  function applyChanges(changes: readonly AnomalyChange[], raised: Anomaly[], resolved: Anomaly[]): void {
+    for (const { entry, before, after } of changes) {
+      const key = (a: ProcessAnomaly) => `${a.kind}|${a.message}`;
+      const afterKeys = new Set(after?.map(key));
+      const beforeKeys = new Set(before?.map(key));
+      for (const a of before ?? []) if (!afterKeys.has(key(a))) resolved.push(processAnomaly(entry, a));
+      for (const a of after ?? []) if (!beforeKeys.has(key(a))) raised.push(processAnomaly(entry, a));
+      if (after === null) anomalous.delete(entry);
+      else anomalous.add(entry);
+    }
+  }
+
+  /** Decides what a delivery is, without changing anything yet. */
+  function decide(body: RawBody, receivedAt: number): NewStoreRecord {
+    const parsed = parseWebhook(body, options.parse);
+    if (!parsed.ok) return { kind: 'dead-letter', receivedAt, raw: parsed.raw, error: parsed.error };
+    const { event } = parsed;
+    const existing = event.identity === null ? undefined : identities.get(event.identity);
+    if (existing !== undefined) {
+      const conflicting = existing.event.fingerprint === event.fingerprint ? null : event;
+      return { kind: 'redelivery', receivedAt, originalPosition: existing.position, identity: event.identity!, conflicting };
+    }
+    return { kind: 'event', receivedAt, event };
+  }
+
+  function finish(record: StoreRecord): IngestResult {
+    const result = { ...apply(record), position: record.position };
+    if (listeners.size > 0) {
+      for (const stream of result.streams) notify({ type: 'state-changed', stream, position: record.position });
+      for (const anomaly of result.raised) notify({ type: 'anomaly-raised', anomaly });
+      for (const anomaly of result.resolved) notify({ type: 'anomaly-resolved', anomaly });
+    }
+    return result;
+  }
+
+  // Rebuild from a store that already holds records.
+  const existing = store.read();
+  if (Symbol.iterator in existing) for (const record of existing) apply(record);
+
+  function sessionView(stream: AnyStream): SessionView {
+    return buildSessionView(entityIdOf(stream.id), stream.state as SessionState, stream as StreamFold<SessionState>);
+  }
+  function emailView(stream: AnyStream): EmailThreadView {
+    return buildEmailThreadView(entityIdOf(stream.id), stream.state as EmailThreadState, stream.entries.length);
+  }
+
+  function operatorView(userId: number): OperatorView {
+    const activeSessionIds: number[] = [];
+    const afterCallWorkSessionIds: number[] = [];
+    for (const id of operatorSessions.get(userId) ?? []) {
+      const p = (streams.get(id)!.state as SessionState).participations.get(userId);
+      const name = p === undefined ? null : PARTICIPATION_STATE_NAMES[p.machine];
+      if (name === 'joined') activeSessionIds.push(entityIdOf(id));
+      else if (name === 'afterCallWork') afterCallWorkSessionIds.push(entityIdOf(id));
+    }
+    const assignedEmailThreadIds: number[] = [];
+    for (const id of operatorEmails.get(userId) ?? []) {
+      const state = streams.get(id)!.state as EmailThreadState;
+      if (EMAIL_THREAD_STATE_NAMES[state.machine] === 'assigned' && state.operatorUserId === userId) assignedEmailThreadIds.push(entityIdOf(id));
+    }
+    const presence = (streams.get(`operator:${userId}`)?.state ?? null) as PresenceState | null;
+    const byNumber = (a: number, b: number) => a - b;
+    return buildOperatorView(userId, presence, {
+      activeSessionIds: activeSessionIds.sort(byNumber),
+      afterCallWorkSessionIds: afterCallWorkSessionIds.sort(byNumber),
+      assignedEmailThreadIds: assignedEmailThreadIds.sort(byNumber),
+    });
+  }
+
+  function knownOperatorIds(): number[] {
+    const ids = new Set<number>([...operatorSessions.keys(), ...operatorEmails.keys()]);
+    for (const id of streams.keys()) if (id.startsWith('operator:')) ids.add(entityIdOf(id));
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  function stalledAnomalies(): Anomaly[] {
+    const nowUs = clock() * 1000;
+    const found: Anomaly[] = [];
+    for (const stream of streams.values()) {
+      if (!stream.id.startsWith('session:')) continue;
+      for (const s of findStalled(stream.state as SessionState, nowUs, thresholds)) {
+        const who = s.userId === undefined ? '' : ` (operator ${s.userId})`;
+        found.push(freeze({
+          kind: 'stalled', severity: SEVERITY.stalled, stream: stream.id, eventType: null,
+          message: `${s.what}${who} for longer than ${Math.round(s.thresholdMs / 60_000)} min`,
+          position: null, time: null,
+          stalled: { what: s.what, since: formatTimestampUs(s.sinceUs), thresholdMs: s.thresholdMs },
+        }, true));
+      }
+    }
+    return found;
+  }
+
+  function allAnomalies(): Anomaly[] {
+    const process: Anomaly[] = [];
+    for (const entry of anomalous) for (const a of entry.anomalies ?? []) process.push(processAnomaly(entry, a));
+    return [...deliveryAnomalies, ...process, ...stalledAnomalies()]
+      .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.kind.localeCompare(b.kind));
+  }
+
+  return {
+    store,
+
+    async ingest(body, ingestOptions = {}) {
+      const receivedAt = toMs(ingestOptions.receivedAt, clock);
+      const appended = store.append(decide(body, receivedAt));
+      return finish(appended instanceof Promise ? await appended : appended);
+    },
+
+    session(id) {
+      const stream = streams.get(`session:${id}`);
+      return stream === undefined ? null : sessionView(stream);
+    },
+
+    sessions(filter = {}) {
+      const ids = filter.operator === undefined ? null : operatorSessions.get(filter.operator) ?? new Set<StreamId>();
+      const views: SessionView[] = [];
+      for (const stream of streams.values()) {
+        if (!stream.id.startsWith('session:') || (ids !== null && !ids.has(stream.id))) continue;
+        const state = stream.state as SessionState;
+        if (!wants(filter.status, state.status)) continue;
+        if (filter.tenantId !== undefined && state.tenantId !== filter.tenantId) continue;
+        if (filter.channel !== undefined && state.channel !== filter.channel) continue;
+        views.push(sessionView(stream));
+      }
+      return views.sort((a, b) => a.id - b.id);
+    },
+
+    operator(userId) {
+      const known = operatorSessions.has(userId) || operatorEmails.has(userId) || streams.has(`operator:${userId}`);
+      return known ? operatorView(userId) : null;
+    },
+
+    operators(filter = {}) {
+      return knownOperatorIds().map(operatorView).filter((o) =>
+        (filter.status === undefined || o.status === filter.status)
+        && (filter.availability === undefined || o.availability === filter.availability)
+        && (filter.inAfterCallWork === undefined || (o.afterCallWorkSessionIds.length > 0) === filter.inAfterCallWork));
+    },
+
+    emailThread(id) {
+      const stream = streams.get(`email:${id}`);
+      return stream === undefined ? null : emailView(stream);
+    },
+
+    emailThreads(filter = {}) {
+      const views: EmailThreadView[] = [];
+      for (const stream of streams.values()) {
+        if (!stream.id.startsWith('email:')) continue;
+        const view = emailView(stream);
+        if (filter.status !== undefined && view.status !== filter.status) continue;
+        if (filter.operator !== undefined && view.operatorUserId !== filter.operator) continue;
+        if (filter.tenantId !== undefined && view.tenantId !== filter.tenantId) continue;
+        views.push(view);
+      }
+      return views.sort((a, b) => a.id - b.id);
+    },
+
+    anomalies(filter = {}) {
+      return allAnomalies().filter((a) =>
+        wants(filter.kind, a.kind)
+        && (filter.severity === undefined || a.severity === filter.severity)
+        && (filter.stream === undefined || a.stream === filter.stream)
+        && (filter.sincePosition === undefined || (a.position ?? Infinity) >= filter.sincePosition));
+    },
+
+    timeline(streamId) {
+      const stream = streams.get(streamId);
+      if (stream === undefined) return [];
+      const delivery = deliveryAnomalies.filter((a) => a.stream === streamId);
+      const items: TimelineItem[] = [];
+      let count = 0;
+      for (const { entry, state } of stream.replay()) {
+        count++;
+        const { event, position, receivedAt } = entry.stored;
+        const viewState = stream.id.startsWith('session:')
+          ? buildSessionView(entityIdOf(stream.id), state as SessionState, stream as StreamFold<SessionState>, count)
+          : stream.id.startsWith('email:') ? buildEmailThreadView(entityIdOf(stream.id), state as EmailThreadState, count)
+          : stream.id.startsWith('operator:') ? buildOperatorView(entityIdOf(stream.id), state as PresenceState, { activeSessionIds: [], afterCallWorkSessionIds: [], assignedEmailThreadIds: [] })
+          : null;
+        items.push(freeze({
+          position, eventType: event.eventType, time: iso(event.time), receivedAt: new Date(receivedAt).toISOString(),
+          anomalies: [...(entry.anomalies ?? []).map((a) => processAnomaly(entry, a)), ...delivery.filter((a) => a.position === position)],
+          state: viewState,
+        }, true));
+      }
+      return items;
+    },
+
+    stats() {
+      const sessionsByStatus: Record<SessionStatus, number> = { created: 0, queued: 0, active: 0, ended: 0, 'after-call-work': 0, closed: 0 };
+      const emailThreadsByStatus: Record<EmailThreadStatus, number> = { unassigned: 0, assigned: 0 };
+      for (const stream of streams.values()) {
+        if (stream.id.startsWith('session:')) sessionsByStatus[(stream.state as SessionState).status]++;
+        else if (stream.id.startsWith('email:')) emailThreadsByStatus[emailView(stream).status]++;
+      }
+      const anomaliesByKind: Partial<Record<AnomalyKind, number>> = {};
+      for (const a of allAnomalies()) anomaliesByKind[a.kind] = (anomaliesByKind[a.kind] ?? 0) + 1;
+      return freeze({
+        deliveries: counts.deliveries, applied: counts.applied, duplicates: counts.duplicates, rejected: counts.rejected,
+        unknown: counts.unknown, streams: streams.size, sessionsByStatus, emailThreadsByStatus,
+        operators: knownOperatorIds().length, anomaliesByKind, refoldedEvents: counts.refolded,
+      }, true);
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

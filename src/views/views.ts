@@ -1,0 +1,82 @@
+/**
+ * Public views built from folded state: fresh plain objects, deep-frozen with immer, so a caller
+ * can neither corrupt tracker state nor see it change under its feet.
+ */
+import { freeze } from 'immer';
+import { formatTimestampUs } from '../catalogue/timestamp.js';
+import type { StreamFold } from '../fold/streamFold.js';
+import { isAbandoned, PARTICIPATION_STATE_NAMES, sessionFacts, type SessionState } from '../fold/sessionFold.js';
+import { EMAIL_THREAD_STATE_NAMES, type EmailThreadState } from '../fold/emailThreadFold.js';
+import type { PresenceState } from '../fold/presenceFold.js';
+import type {
+  EmailThreadStatus, EmailThreadView, OperatorView, ParticipationStatus, ParticipationView, SessionView,
+} from '../types.js';
+
+/** µs to the views' ISO-8601 form; `null` stays `null`. */
+export const iso = (us: number | null): string | null => (us === null || !Number.isFinite(us) ? null : formatTimestampUs(us));
+
+const PARTICIPATION_STATUS: Record<string, ParticipationStatus> = {
+  invited: 'invited', joined: 'joined', afterCallWork: 'after-call-work', concluded: 'concluded', rejected: 'rejected', canceled: 'canceled',
+};
+
+/** Earliest event time of a stream (its first timed entry in canonical order). */
+function firstTime(stream: StreamFold<unknown>): number | null {
+  for (const entry of stream.entries) if (entry.stored.event.time !== null) return entry.stored.event.time;
+  return null;
+}
+
+export function buildSessionView(id: number, state: SessionState, stream: StreamFold<SessionState>, eventCount = stream.entries.length): SessionView {
+  const facts = sessionFacts(state);
+  const operators: ParticipationView[] = [];
+  for (const [userId, p] of state.participations) {
+    const status = PARTICIPATION_STATUS[PARTICIPATION_STATE_NAMES[p.machine]!];
+    if (status === undefined) continue; // 'none': nothing happened to this operator yet
+    operators.push({ userId, status, invitedAt: iso(p.invitedAt), joinedAt: iso(p.joinedAt), leftAt: iso(p.leftAt), concludedAt: iso(p.concludedAt) });
+  }
+  return freeze({
+    id,
+    tenantId: state.tenantId,
+    channel: state.channel,
+    source: state.source,
+    status: state.status,
+    abandoned: isAbandoned(state),
+    operators,
+    chatbotIds: [...state.chatbotIds],
+    onHold: facts.onHold,
+    avActive: facts.avActive,
+    forwards: state.forwards.map((f) => ({ at: iso(f.at), to: f.to })),
+    terminationReason: state.terminationReason,
+    pendingForms: [...facts.pendingForms],
+    createdAt: iso(firstTime(stream)),
+    startedAt: iso(state.startedAt),
+    endedAt: iso(state.endedAt),
+    closedAt: iso(state.closedAt),
+    lastEventAt: iso(state.lastTime),
+    eventCount,
+  }, true);
+}
+
+export function buildEmailThreadView(id: number, state: EmailThreadState, eventCount: number): EmailThreadView {
+  const name = EMAIL_THREAD_STATE_NAMES[state.machine];
+  const status: EmailThreadStatus = name === 'assigned' ? 'assigned' : 'unassigned';
+  return freeze({
+    id, tenantId: state.tenantId, status, operatorUserId: state.operatorUserId,
+    createdAt: iso(state.createdAt), forwardCount: state.forwardCount, eventCount,
+  }, true);
+}
+
+export interface OperatorWork {
+  readonly activeSessionIds: number[];
+  readonly afterCallWorkSessionIds: number[];
+  readonly assignedEmailThreadIds: number[];
+}
+
+export function buildOperatorView(userId: number, presence: PresenceState | null, work: OperatorWork): OperatorView {
+  return freeze({
+    userId,
+    status: presence?.status ?? null,
+    availability: presence?.availability ?? null,
+    availabilityReason: presence?.availabilityReason ?? null,
+    ...work,
+  }, true);
+}
