@@ -23,7 +23,7 @@ export const emailThreadMachine = setup({
         created: 'unassigned',
         joined: recover('assigned', CREATED),
         left: recover('unassigned', CREATED, 'EmailThreadOperatorJoined'),
-        forwarded: recover('unassigned', CREATED),
+        forwarded: recover('forwarded', CREATED),
       },
     },
     unassigned: {
@@ -36,8 +36,17 @@ export const emailThreadMachine = setup({
     assigned: {
       on: {
         left: 'unassigned',
-        forwarded: 'unassigned',
+        forwarded: 'forwarded',
         joined: recover('assigned', 'EmailThreadOperatorLeft'),
+        created: reject('the thread was created already'),
+      },
+    },
+    /** Forwarded away, unassigned; the OperatorLeft that comes with a forward is expected here. */
+    forwarded: {
+      on: {
+        left: 'unassigned',
+        joined: 'assigned',
+        forwarded: 'forwarded',
         created: reject('the thread was created already'),
       },
     },
