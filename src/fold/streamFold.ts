@@ -112,7 +112,7 @@ export class StreamFold<State> {
 
   /** Re-folds after an insertion at `index`, stopping where the old fold becomes valid again. */
   private refoldFrom(index: number): { changes: AnomalyChange[]; refolded: number } {
-    const checkpoints = this.checkpoints ?? [];
+    const checkpoints = (this.checkpoints ??= []);
     // The last checkpoint at or before the insertion still describes a valid prefix.
     let k = checkpoints.length;
     while (k > 0 && checkpoints[k - 1]!.index > index) k--;
@@ -120,7 +120,8 @@ export class StreamFold<State> {
     const state = start === null ? this.folder.initialState() : this.folder.clone(start.state);
     const changes: AnomalyChange[] = [];
     let refolded = 0;
-    for (let j = start?.index ?? 0; j < this.entries.length; j++) {
+    let lastCheckpoint = start?.index ?? 0;
+    for (let j = lastCheckpoint; j < this.entries.length; j++) {
       // Checkpoints after the insertion describe their old prefix, now one entry longer.
       const old = checkpoints[k];
       if (old !== undefined && old.index + 1 === j) {
@@ -131,6 +132,12 @@ export class StreamFold<State> {
         old.index = j;
         old.state = this.folder.clone(state);
         k++;
+        lastCheckpoint = j;
+      } else if (j - lastCheckpoint >= CHECKPOINT_INTERVAL) {
+        // Keep checkpoints dense in the re-folded part too, or repeated insertions at the front
+        // would all re-fold up to one checkpoint drifting away from them.
+        checkpoints.splice(k++, 0, { index: j, state: this.folder.clone(state) });
+        lastCheckpoint = j;
       }
       const entry = this.entries[j]!;
       const before = entry.anomalies;
