@@ -5,6 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CATALOGUE, EVENT_TYPES, type EventType } from '../src/index.js';
+import { machineToMermaid } from '../src/fold/diagram.js';
+import { emailThreadMachine, participationMachine, presenceMachine, sessionMachine } from '../machines/index.js';
 
 const STREAM_BY_FAMILY = {
   session: 'session:`id`',
@@ -32,7 +34,15 @@ export function renderCatalogueTable(): string {
 /** Every generated section, by marker name. */
 export const GENERATED_SECTIONS: Record<string, () => string> = {
   catalogue: renderCatalogueTable,
+  'machine-session': () => mermaid(sessionMachine),
+  'machine-participation': () => mermaid(participationMachine),
+  'machine-email-thread': () => mermaid(emailThreadMachine),
+  'machine-presence': () => mermaid(presenceMachine),
 };
+
+function mermaid(machine: Parameters<typeof machineToMermaid>[0]): string {
+  return ['```mermaid', machineToMermaid(machine), '```'].join('\n');
+}
 
 export function renderReadme(readme: string): string {
   let out = readme;
