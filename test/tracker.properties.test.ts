@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createMemoryStore, createTracker, type Tracker } from 'mluvii-state';
-import type { TimedBody } from '../src/generate/scenario.js';
-import { inTimeOrder, isTimedOrCreated, sessionScenario, world } from './support/scenarios.js';
+import { detectableDrops, type TimedBody } from '../src/generate/scenario.js';
+import { emailScenario, inTimeOrder, isTimedOrCreated, sessionScenario, world } from './support/scenarios.js';
 
 const CLOCK = () => 1_714_600_000_000; // fixed: `stalled` is not what these properties are about
 const PROCESS = new Set(['missing-transition', 'unexpected-event', 'inconsistent-data']);
@@ -46,28 +46,9 @@ describe('tracker properties', () => {
     }), { numRuns: 150 });
   });
 
-  /** Events whose loss the machines must notice, given what follows them in the scenario. */
-  const REQUIRED: Record<string, (rest: TimedBody[], dropped: TimedBody) => boolean> = {
-    SessionCreated: () => true,
-    SessionStarted: () => true,
-    SessionOperatorJoined: (rest, d) => rest.some((e) => ['SessionOperatorLeft', 'SessionOperatorConcluded'].includes(e.body.eventType) && e.body.data.userId === d.body.data.userId && e.at > d.at)
-      && !rest.some((e) => e.body.eventType === 'SessionOperatorJoined' && e.body.data.userId === d.body.data.userId),
-    SessionEnded: (rest) => rest.some((e) => e.body.eventType === 'SessionOperatorLeft'),
-    SessionActivityOnHold: () => true,
-    SessionActivityAvRequest: () => true,
-    SessionActivityHeroCard: () => true,
-    SessionActivityCallScript: (rest) => rest.some((e) => e.body.eventType === 'SessionActivityCallScriptSubmission'),
-    SessionActivityOperatorInvited: (rest, d) => rest.some((e) => e.body.eventType === 'SessionActivityOperatorInviteRejected' && e.body.data.userId === d.body.data.toOperatorUserId),
-  };
-
   it('3. dropping one required event yields missing-transition naming it', async () => {
-    const dropped = sessionScenario(false).chain((s) => {
-      const candidates = s.events.map((e, i) => i).filter((i) => {
-        const rule = REQUIRED[s.events[i]!.body.eventType];
-        return rule !== undefined && rule(s.events.filter((_, j) => j !== i), s.events[i]!);
-      });
-      return fc.constantFrom(...candidates).map((i) => ({ s, i }));
-    });
+    const dropped = fc.oneof(sessionScenario(false), emailScenario)
+      .chain((s) => fc.constantFrom(...detectableDrops(s.events)).map((i) => ({ s, i })));
     await fc.assert(fc.asyncProperty(dropped, async ({ s, i }) => {
       const t = await feed(s.events.filter((_, j) => j !== i));
       const missing = t.anomalies({ kind: 'missing-transition' }).flatMap((a) => a.missing ?? []);

@@ -234,3 +234,31 @@ export function generatePresence(random: Random, o: { userId: number; startUs: n
   }
   return { kind: 'presence', userId: o.userId, events, expectedStatus: last };
 }
+
+/**
+ * Indexes of the events whose loss the tracker must notice as a missing transition, given what
+ * else the scenario holds: the loss of a chat message is invisible to anyone, the loss of a
+ * SessionOperatorJoined followed by that operator's Left is not.
+ */
+export function detectableDrops(events: readonly TimedBody[]): number[] {
+  const type = (i: number) => events[i]!.body.eventType;
+  const data = (i: number) => events[i]!.body.data;
+  const later = (i: number, test: (j: number) => boolean) => events.some((_, j) => j > i && test(j));
+  const rules: Record<string, (i: number) => boolean> = {
+    SessionCreated: (i) => later(i, (j) => ['SessionStarted', 'SessionOperatorJoined', 'SessionEnded', 'SessionOperatorLeft'].includes(type(j))),
+    SessionStarted: (i) => later(i, (j) => ['SessionOperatorJoined', 'SessionEnded', 'SessionOperatorLeft'].includes(type(j))),
+    SessionOperatorJoined: (i) =>
+      later(i, (j) => ['SessionOperatorLeft', 'SessionOperatorConcluded'].includes(type(j)) && data(j).userId === data(i).userId)
+      && !events.some((_, j) => j !== i && type(j) === 'SessionOperatorJoined' && data(j).userId === data(i).userId),
+    SessionEnded: (i) => later(i, (j) => type(j) === 'SessionOperatorLeft'),
+    SessionActivityOnHold: () => true,
+    SessionActivityAvRequest: (i) => later(i, (j) => type(j) === 'SessionActivityAvTerminated' || (type(j) === 'SessionActivityAvResponse' && data(j).response === 'Accepted')),
+    SessionActivityHeroCard: (i) => later(i, (j) => type(j) === 'SessionActivityHeroCardSubmission'),
+    SessionActivityCallScript: (i) => later(i, (j) => type(j) === 'SessionActivityCallScriptSubmission'),
+    SessionActivityOperatorInvited: (i) => later(i, (j) => type(j) === 'SessionActivityOperatorInviteRejected' && data(j).userId === data(i).toOperatorUserId),
+    EmailThreadCreated: (i) => later(i, () => true),
+    EmailThreadOperatorJoined: (i) => later(i, (j) => type(j) === 'EmailThreadOperatorLeft' && data(j).userId === data(i).userId)
+      && !events.some((_, j) => j < i && type(j) === 'EmailThreadForwarded'),
+  };
+  return events.map((_, i) => i).filter((i) => rules[type(i)]?.(i) ?? false);
+}
