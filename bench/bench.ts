@@ -1,0 +1,102 @@
+/**
+ * `npm run bench`: throughput and memory of the tracker, as ratios against baselines measured in
+ * the same process run.
+ *
+ * - floor: `JSON.parse` of every body alone (no pipeline can beat it);
+ * - pipeline: `tracker.ingest` of every body (parse, validate, normalize, dedupe, store, fold);
+ * - actor baseline: what one would hand-roll with XState used raw: parse, then one actor per
+ *   session (and per session × operator) fed the same machine events.
+ *
+ * Options: --sessions N (default 90000), --seed S.
+ */
+import { createActor, type AnyActorRef } from 'xstate';
+import { parseArgs } from 'node:util';
+import { generateStream } from '../src/generate/generateStream.js';
+import { createTracker } from '../src/index.js';
+import { participationMachine, sessionMachine } from '../machines/index.js';
+
+const { values } = parseArgs({ options: { sessions: { type: 'string', default: '90000' }, seed: { type: 'string', default: '1' } } });
+const sessions = Number(values.sessions);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench does)');
+
+function heapUsed(): number {
+  gc!(); gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+const t0 = performance.now();
+const { lines, scenarios } = generateStream({ seed: Number(values.seed), sessions });
+const sessionCount = scenarios.filter((s) => s.kind === 'session').length;
+console.log(`generated ${lines.length} webhook bodies (${sessionCount} sessions) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+function rate(label: string, run: () => void | Promise<void>): Promise<number> {
+  return (async () => {
+    const start = performance.now();
+    await run();
+    const seconds = (performance.now() - start) / 1000;
+    const perSecond = lines.length / seconds;
+    console.log(`${label.padEnd(34)} ${Math.round(perSecond).toLocaleString('en').padStart(11)} events/s  (${seconds.toFixed(2)} s)`);
+    return perSecond;
+  })();
+}
+
+// Floor: JSON.parse alone. Best of two runs, to be fair to it after warm-up.
+let sink = 0;
+const parseOnce = () => { for (const line of lines) sink += (JSON.parse(line) as { data: object }).data ? 1 : 0; };
+await rate('JSON.parse (floor, warm-up)', parseOnce);
+const floor = await rate('JSON.parse (floor)', parseOnce);
+
+// The pipeline, in-memory store.
+const before = heapUsed();
+let tracker: ReturnType<typeof createTracker> | null = createTracker({ clock: () => 0 });
+const pipeline = await rate('tracker.ingest (full pipeline)', async () => {
+  for (const line of lines) await tracker!.ingest(line);
+});
+const trackerHeap = heapUsed() - before;
+const stats = tracker.stats();
+const closed = stats.sessionsByStatus.closed;
+tracker = null;
+
+// Naive baseline: one XState actor per session and per session × operator.
+const SESSION_EVENT: Record<string, string> = {
+  SessionCreated: 'session.created', SessionStarted: 'session.started', SessionEnded: 'session.ended',
+  SessionOperatorJoined: 'operator.joined', SessionOperatorLeft: 'operator.left',
+  SessionActivityOnHold: 'hold', SessionActivityResumeGuest: 'resume',
+  SessionActivityAvRequest: 'av.request', SessionActivityAvTerminated: 'av.terminate',
+  SessionActivityHeroCard: 'heroCard.shown', SessionActivityHeroCardSubmission: 'heroCard.submitted',
+  SessionActivityCallScript: 'callScript.shown', SessionActivityCallScriptSubmission: 'callScript.submitted',
+};
+const PARTICIPATION_EVENT: Record<string, string> = {
+  SessionOperatorJoined: 'joined', SessionOperatorLeft: 'left', SessionOperatorConcluded: 'concluded',
+  SessionActivityOperatorInvited: 'invited', SessionActivityOperatorInviteRejected: 'rejected',
+};
+const beforeActors = heapUsed();
+let actors: Map<string, AnyActorRef> | null = new Map();
+const actorRate = await rate('XState actor per session (baseline)', () => {
+  const get = (key: string, machine: typeof sessionMachine | typeof participationMachine) => {
+    let actor = actors!.get(key);
+    if (actor === undefined) actors!.set(key, (actor = createActor(machine).start()));
+    return actor;
+  };
+  for (const line of lines) {
+    const { eventType, data } = JSON.parse(line) as { eventType: string; data: Record<string, number> };
+    const sessionId = data.sessionId ?? data.id;
+    const sessionEvent = SESSION_EVENT[eventType];
+    if (sessionEvent !== undefined) get(`s${sessionId}`, sessionMachine).send({ type: sessionEvent });
+    const participationEvent = PARTICIPATION_EVENT[eventType];
+    const userId = eventType === 'SessionActivityOperatorInvited' ? data.toOperatorUserId : data.userId;
+    if (participationEvent !== undefined && userId != null) get(`p${sessionId}:${userId}`, participationMachine).send({ type: participationEvent });
+  }
+});
+const actorHeap = heapUsed() - beforeActors;
+actors = null;
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`;
+console.log('');
+console.log(`pipeline / JSON.parse floor:      ${(pipeline / floor * 100).toFixed(1)} %   (target >= 50 %)`);
+console.log(`pipeline / actor baseline:        ${(pipeline / actorRate).toFixed(2)} x   (target >= 3 x)`);
+console.log(`tracker heap per session:         ${kb(trackerHeap / sessionCount)}   (${closed} of ${sessionCount} closed; includes stored events; target <= 4 KB)`);
+console.log(`actor baseline heap per session:  ${kb(actorHeap / sessionCount)}   (machine state only, no events kept)`);
+console.log(`events: ${stats.deliveries} delivered, ${stats.applied} applied; anomalies: ${JSON.stringify(stats.anomaliesByKind)}`);
+if (sink < 0) console.log(sink);
