@@ -22,3 +22,6 @@ export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.j
 export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
 export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
 export { createTransitionTable, type TransitionTable, type TransitionEffect } from './fold/transitionTable.js';
+export { readWebhookLines, unwrapLine, type WebhookLine } from './replay/readWebhookLines.js';
+export { replayInto, type ReplayResult } from './replay/replay.js';
+export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';

@@ -1,18 +1,50 @@
 import { execFileSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { createWebhookServer } from '../examples/http-endpoint.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Runs an example as a user would: `tsx examples/<name>` from the project root. */
-export const runExample = (name: string, args: string[] = []) =>
+const runExample = (name: string, args: string[] = []) =>
   execFileSync(process.execPath, ['--import', 'tsx', `examples/${name}`, ...args], { cwd: root, encoding: 'utf8' });
 
 describe('examples', () => {
-  it('parse-webhooks.ts reports every line of the sample data', () => {
+  it('parse-webhooks.ts reports every line of the vendor examples', () => {
     const lines = runExample('parse-webhooks.ts').trim().split('\n');
     expect(lines).toHaveLength(52);
     expect(lines.filter((l) => /^line \d+\s+ok /.test(l))).toHaveLength(49);
     expect(lines.filter((l) => l.includes('rejected'))).toHaveLength(2);
     expect(lines.at(-1)).toMatch(/unknown\s+SessionActivityTeleported\s+session:7371450/);
+  });
+
+  it('stalled-acw.ts finds the operator stuck in after-call work', () => {
+    const out = runExample('stalled-acw.ts');
+    expect(out).toContain('anomaly-raised: duplicate');
+    expect(out).toContain('operator 2710 is in after-call work on sessions 7371450');
+    expect(out).toContain('stalled after-call-work since 2024-05-06T08:05:00.000000Z on session:7371450');
+  });
+
+  it('replay-file.ts replays the sample day', () => {
+    const out = runExample('replay-file.ts');
+    expect(out).toMatch(/^3148 lines, 3114 events applied, 31 duplicates, 2 rejected/);
+    expect(out).toMatch(/line \d+: session:\d+ SessionOperatorJoined is missing SessionStarted/);
+  });
+
+  it('http-endpoint.ts takes webhooks over HTTP and answers queries', async () => {
+    const server = createWebhookServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const post = (body: string) => fetch(`${base}/webhooks/mluvii`, { method: 'POST', body }).then((r) => r.json());
+      expect(await post('{"eventType":"SessionCreated","data":{"id":5,"tenantId":62,"channel":"Chat","source":"Default"}}')).toEqual({ outcome: 'applied', anomalies: [] });
+      expect(await post('{"eventType":"SessionOperatorJoined","data":{"id":5,"tenantId":62,"userId":1,"channel":"Chat","source":"Default","time":"2024-05-06T10:00:00+02:00"}}'))
+        .toEqual({ outcome: 'applied', anomalies: ['missing-transition'] });
+      expect(await post('not json')).toEqual({ outcome: 'rejected', anomalies: ['invalid-payload'] });
+      expect(await fetch(`${base}/sessions/5`).then((r) => r.json())).toMatchObject({ id: 5, status: 'active' });
+      expect((await fetch(`${base}/sessions/6`)).status).toBe(404);
+    } finally {
+      server.close();
+    }
   });
 });

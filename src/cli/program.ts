@@ -1,16 +1,79 @@
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { runGenerate, type GenerateCommandOptions } from './generateCommand.js';
+import { runReplay, type Output, type ReplayCommandOptions } from './replayCommand.js';
 
-/** The package version, read from package.json so there is one source of truth. */
+/**
+ * The package version, read from package.json so there is one source of truth. Looked up from
+ * this file upwards, which works from the sources (src/cli) and the build (dist/src/cli) alike.
+ */
 export function packageVersion(): string {
-  const url = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  for (let url = new URL('./package.json', import.meta.url); ; url = new URL('../package.json', url)) {
+    try {
+      const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'mluvii-state') return pkg.version;
+    } catch {
+      // Not here: keep walking up.
+    }
+    if (url.pathname === '/package.json') throw new Error('package.json of mluvii-state not found');
+  }
 }
 
-/** Builds the CLI program; exported so tests can run it in-process. */
-export function createProgram(): Command {
-  return new Command('mluvii-state')
+const processOutput: Output = {
+  out: (text) => { process.stdout.write(text); },
+  err: (text) => { process.stderr.write(text); },
+  isTTY: process.stderr.isTTY === true,
+};
+
+/**
+ * Builds the CLI program. Commands set `process.exitCode`; tests pass their own `io` to capture
+ * output in-process.
+ */
+export function createProgram(io: Output = processOutput): Command {
+  const program = new Command('mluvii-state')
     .description('Turn mluvii webhooks into an event-sourced picture of sessions, operators and e-mail threads.')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError();
+
+  const entityOptions = (command: Command) => command
+    .option('--json', 'print one JSON document instead of tables')
+    .option('--now <iso>', 'the clock for `stalled` (default: the latest event time in the input)')
+    .option('--session <id>', "show one session's view and timeline")
+    .option('--operator <userId>', "show one operator's view and timeline")
+    .option('--email <id>', "show one e-mail thread's view and timeline");
+
+  entityOptions(program.command('replay')
+    .description('Replay stored webhooks (NDJSON, one body or {receivedAt, body} envelope per line; .gz read transparently; - for stdin) and print the picture.')
+    .argument('<file>', 'capture file, or - for standard input'))
+    .action(async (file: string, options: ReplayCommandOptions) => {
+      process.exitCode = await runReplay(file, options, io);
+    });
+
+  entityOptions(program.command('inspect')
+    .description('Like replay, for one entity: its view, its timeline and its anomalies.')
+    .argument('<file>', 'capture file, or - for standard input'))
+    .action(async (file: string, options: ReplayCommandOptions) => {
+      if (options.session === undefined && options.operator === undefined && options.email === undefined) {
+        io.err('mluvii-state: inspect needs --session, --operator or --email\n');
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = await runReplay(file, options, io);
+    });
+
+  program.command('generate')
+    .description('Write a realistic synthetic webhook stream (NDJSON), deterministic from --seed.')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--sessions <n>', 'number of sessions', '100')
+    .option('--email-threads <n>', 'number of e-mail threads (default sessions / 10)')
+    .option('--operators <n>', 'number of operators (default max(5, sessions / 40))')
+    .option('--anomalies <rate>', 'rate of injected drops, duplicates and reorderings (0 to 1)', '0')
+    .option('--truth <file>', 'write what was injected to this JSON file')
+    .option('--envelope', 'wrap each body as {"receivedAt", "body"}, like a stored capture')
+    .addOption(new Option('--out <file>', 'write to a file instead of stdout (gzip if it ends in .gz)'))
+    .action(async (options: GenerateCommandOptions) => {
+      process.exitCode = await runGenerate(options, io);
+    });
+
+  return program;
 }

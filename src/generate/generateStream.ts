@@ -22,6 +22,8 @@ export interface GenerateOptions {
    * rate/3; each detectable event is dropped with rate/3 (at most one drop per stream).
    */
   readonly anomalies?: number;
+  /** Write each line as a stored-capture envelope `{"receivedAt": ISO, "body": ...}`. */
+  readonly envelope?: boolean;
 }
 
 /** One injected fault. `line` is 1-based in the generated output. */
@@ -97,7 +99,9 @@ export function generateStream(options: GenerateOptions = {}): GeneratedStream {
   const latest = new Map<string, { at: number; rank: number }>();
   const pending: { due: number; delivery: Delivery; copy: boolean }[] = [];
   const emit = (d: Delivery, fault: 'duplicate' | 'reorder' | null) => {
-    lines.push(d.text);
+    // Received a little after it happened; a late delivery is received late.
+    const receivedMs = Math.floor(Math.max(d.at, latest.get(d.stream)?.at ?? d.at) / 1000) + 40 + lines.length % 60;
+    lines.push(options.envelope === true ? `{"receivedAt":"${new Date(receivedMs).toISOString()}","body":${d.text}}` : d.text);
     const last = latest.get(d.stream);
     const isLate = last !== undefined && (last.at > d.at || (last.at === d.at && last.rank > d.rank));
     if (fault === 'duplicate') faults.push({ kind: 'duplicate', eventType: d.body.eventType, stream: d.stream, line: lines.length });

@@ -1,0 +1,56 @@
+/**
+ * `mluvii-state generate`: a realistic synthetic webhook stream (NDJSON), deterministic from
+ * `--seed`, optionally with injected faults and a truth file saying what was injected.
+ */
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { createGzip } from 'node:zlib';
+import { generateStream } from '../generate/generateStream.js';
+import type { Output } from './replayCommand.js';
+
+export interface GenerateCommandOptions {
+  readonly seed: string;
+  readonly sessions: string;
+  readonly emailThreads?: string;
+  readonly operators?: string;
+  readonly anomalies: string;
+  readonly truth?: string;
+  readonly envelope?: boolean;
+  readonly out?: string;
+}
+
+function count(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export async function runGenerate(options: GenerateCommandOptions, io: Output): Promise<number> {
+  let generated;
+  try {
+    const anomalies = Number(options.anomalies);
+    if (!(anomalies >= 0 && anomalies <= 1)) throw new Error(`--anomalies must be a rate from 0 to 1, got ${JSON.stringify(options.anomalies)}`);
+    generated = generateStream({
+      seed: count('--seed', options.seed)!, sessions: count('--sessions', options.sessions)!,
+      emailThreads: count('--email-threads', options.emailThreads), operators: count('--operators', options.operators),
+      anomalies, envelope: options.envelope === true,
+    });
+  } catch (error) {
+    io.err(`mluvii-state: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (options.truth !== undefined) writeFileSync(options.truth, `${JSON.stringify(generated.truth, null, 2)}\n`);
+  const text = generated.lines.join('\n') + '\n';
+  if (options.out === undefined) {
+    io.out(text);
+    return 0;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const file = createWriteStream(options.out!);
+    const sink = options.out!.endsWith('.gz') ? createGzip() : null;
+    file.on('finish', resolve).on('error', reject);
+    if (sink === null) file.end(text);
+    else { sink.pipe(file); sink.end(text); }
+  });
+  return 0;
+}

@@ -1,0 +1,138 @@
+/**
+ * `mluvii-state replay <file | -> [--json] [--now ISO] [--session id | --operator userId | --email id]`
+ */
+import { statSync } from 'node:fs';
+import { createTracker, type Tracker } from '../tracker/createTracker.js';
+import { readWebhookLines } from '../replay/readWebhookLines.js';
+import { replayInto, type ReplayResult } from '../replay/replay.js';
+import type { Anomaly, AnomalySeverity } from '../types.js';
+import { formatTable, progressBar } from './format.js';
+
+export interface ReplayCommandOptions {
+  readonly json?: boolean;
+  readonly now?: string;
+  readonly session?: string;
+  readonly operator?: string;
+  readonly email?: string;
+}
+
+export interface Output { out(text: string): void; err(text: string): void; isTTY: boolean }
+
+/** Large enough for a progress bar to be worth drawing. */
+const PROGRESS_MIN_BYTES = 5 * 1024 * 1024;
+
+/** An anomaly as the CLI shows it: with the input line it came from. */
+const withLine = (a: Anomaly, replay: ReplayResult) => ({ ...a, line: a.position === null ? null : replay.lineOfPosition.get(a.position) ?? null });
+
+function summaryOf(tracker: Tracker) {
+  const stats = tracker.stats();
+  return {
+    events: { read: stats.deliveries, applied: stats.applied, duplicate: stats.duplicates, rejected: stats.rejected, unknown: stats.unknown },
+    sessionsByStatus: stats.sessionsByStatus,
+    emailThreadsByStatus: stats.emailThreadsByStatus,
+    operators: stats.operators,
+    anomaliesByKind: stats.anomaliesByKind,
+  };
+}
+
+const SEVERITY_ORDER: Record<AnomalySeverity, number> = { error: 0, warning: 1, info: 2 };
+
+export async function runReplay(file: string, options: ReplayCommandOptions, io: Output): Promise<number> {
+  const nowOption = options.now === undefined ? null : Date.parse(options.now);
+  if (nowOption !== null && Number.isNaN(nowOption)) {
+    io.err(`mluvii-state: --now ${JSON.stringify(options.now)} is not an ISO-8601 date-time\n`);
+    return 2;
+  }
+  let now = nowOption ?? 0;
+  const tracker = createTracker({ clock: () => now });
+
+  let total = 0;
+  try {
+    total = file === '-' ? 0 : statSync(file).size;
+  } catch (error) {
+    io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const showProgress = io.isTTY && total >= PROGRESS_MIN_BYTES;
+  let read = 0;
+  let replay: ReplayResult;
+  try {
+    const lines = readWebhookLines(file, showProgress ? { onBytes: (n) => { read += n; io.err(progressBar(read, total)); } } : {});
+    replay = await replayInto(tracker, lines);
+  } catch (error) {
+    io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (showProgress) io.err('\n');
+  // A replay is deterministic: `stalled` is judged at the latest event time unless --now says otherwise.
+  if (nowOption === null) now = replay.latestEventMs ?? Date.now();
+
+  const entity = options.session !== undefined ? `session:${options.session}`
+    : options.operator !== undefined ? `operator:${options.operator}`
+    : options.email !== undefined ? `email:${options.email}` : null;
+  if (entity !== null) return printEntity(tracker, entity, replay, options, io);
+
+  const anomalies = tracker.anomalies().map((a) => withLine(a, replay));
+  if (options.json === true) {
+    io.out(`${JSON.stringify({
+      summary: summaryOf(tracker),
+      sessions: tracker.sessions(),
+      operators: tracker.operators(),
+      emailThreads: tracker.emailThreads(),
+      anomalies,
+    })}\n`);
+    return 0;
+  }
+  io.out(humanSummary(tracker, anomalies, file));
+  return 0;
+}
+
+function humanSummary(tracker: Tracker, anomalies: ReturnType<typeof withLine>[], file: string): string {
+  const s = summaryOf(tracker);
+  const parts: string[] = [];
+  parts.push(`Replayed ${file}\n`);
+  parts.push(formatTable(['events read', 'applied', 'duplicate', 'rejected', 'unknown'], [[s.events.read, s.events.applied, s.events.duplicate, s.events.rejected, s.events.unknown]]));
+  const sessions = Object.entries(s.sessionsByStatus);
+  parts.push(`\nSessions (${sessions.reduce((n, [, c]) => n + c, 0)})\n${formatTable(['status', 'count'], sessions)}`);
+  const operators = tracker.operators();
+  parts.push(`\nOperators (${operators.length})\n${formatTable(
+    ['userId', 'status', 'availability', 'active', 'ACW', 'e-mails'],
+    operators.map((o) => [String(o.userId), o.status, o.availability, o.activeSessionIds.length, o.afterCallWorkSessionIds.length, o.assignedEmailThreadIds.length]),
+  )}`);
+  const threads = Object.entries(s.emailThreadsByStatus);
+  parts.push(`\nE-mail threads (${threads.reduce((n, [, c]) => n + c, 0)})\n${formatTable(['status', 'count'], threads)}`);
+  const byKind = new Map<string, typeof anomalies>();
+  for (const a of anomalies) byKind.set(a.kind, [...(byKind.get(a.kind) ?? []), a]);
+  const kinds = [...byKind].sort(([, a], [, b]) => SEVERITY_ORDER[a[0]!.severity] - SEVERITY_ORDER[b[0]!.severity] || b.length - a.length);
+  parts.push(`\nAnomalies (${anomalies.length})\n${formatTable(['kind', 'severity', 'count', 'example'], kinds.map(([kind, list]) => {
+    const a = list[0]!;
+    const where = [a.stream, a.line === null ? null : `line ${a.line}`].filter(Boolean).join(' ');
+    return [kind, a.severity, list.length, `${where}: ${a.eventType ?? ''} ${a.message}`.slice(0, 100)];
+  }))}`);
+  const worst = anomalies.filter((a) => a.severity === 'error').slice(0, 5);
+  if (worst.length > 0) {
+    parts.push(`\nWorst examples\n${worst.map((a) => `  ${a.kind} ${a.stream ?? ''} ${a.line === null ? '' : `line ${a.line}`}: ${a.message}`).join('\n')}`);
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+function printEntity(tracker: Tracker, stream: string, replay: ReplayResult, options: ReplayCommandOptions, io: Output): number {
+  const id = Number(stream.slice(stream.indexOf(':') + 1));
+  const view = stream.startsWith('session:') ? tracker.session(id) : stream.startsWith('email:') ? tracker.emailThread(id) : tracker.operator(id);
+  const timeline = tracker.timeline(stream).map((item) => ({ ...item, anomalies: item.anomalies.map((a) => withLine(a, replay)) }));
+  const anomalies = tracker.anomalies({ stream }).map((a) => withLine(a, replay));
+  if (view === null) {
+    io.err(`mluvii-state: no ${stream} in the input\n`);
+    return options.json === true ? (io.out(`${JSON.stringify({ view: null, timeline: [], anomalies: [] })}\n`), 0) : 1;
+  }
+  if (options.json === true) {
+    io.out(`${JSON.stringify({ view, timeline, anomalies })}\n`);
+    return 0;
+  }
+  const status = (state: unknown) => (state !== null && typeof state === 'object' && 'status' in state ? String((state as { status: unknown }).status) : '');
+  io.out(`${stream}\n${JSON.stringify(view, null, 2)}\n\nTimeline\n${formatTable(
+    ['line', 'time', 'event', 'status after', 'anomalies'],
+    timeline.map((t) => [String(replay.lineOfPosition.get(t.position) ?? ''), t.time, t.eventType, status(t.state), t.anomalies.map((a) => a.kind).join(', ')]),
+  )}\n${anomalies.some((a) => a.kind === 'stalled') ? `\n${anomalies.filter((a) => a.kind === 'stalled').map((a) => `  stalled: ${a.message}`).join('\n')}\n` : ''}`);
+  return 0;
+}
