@@ -47,16 +47,18 @@ const parseOnce = () => { for (const line of lines) sink += (JSON.parse(line) as
 await rate('JSON.parse (floor, warm-up)', parseOnce);
 const floor = await rate('JSON.parse (floor)', parseOnce);
 
-// The pipeline, in-memory store.
-const before = heapUsed();
-let tracker: ReturnType<typeof createTracker> | null = createTracker({ clock: () => 0 });
-const pipeline = await rate('tracker.ingest (full pipeline)', async () => {
-  for (const line of lines) await tracker!.ingest(line);
-});
-const trackerHeap = heapUsed() - before;
-const stats = tracker.stats();
-const closed = stats.sessionsByStatus.closed;
-tracker = null;
+// Each measurement keeps its objects in its own scope and returns numbers only, so that the
+// heap figures of one are not disturbed by what another left behind.
+async function measurePipeline() {
+  const before = heapUsed();
+  const tracker = createTracker({ clock: () => 0 });
+  const perSecond = await rate('tracker.ingest (full pipeline)', async () => {
+    for (const line of lines) await tracker.ingest(line);
+  });
+  const heap = heapUsed() - before;
+  const stats = tracker.stats();
+  return { perSecond, heap, stats };
+}
 
 // Naive baseline: one XState actor per session and per session × operator.
 const SESSION_EVENT: Record<string, string> = {
@@ -71,26 +73,38 @@ const PARTICIPATION_EVENT: Record<string, string> = {
   SessionOperatorJoined: 'joined', SessionOperatorLeft: 'left', SessionOperatorConcluded: 'concluded',
   SessionActivityOperatorInvited: 'invited', SessionActivityOperatorInviteRejected: 'rejected',
 };
-const beforeActors = heapUsed();
-let actors: Map<string, AnyActorRef> | null = new Map();
-const actorRate = await rate('XState actor per session (baseline)', () => {
+async function measureActors() {
+  const before = heapUsed();
+  const actors = new Map<string, AnyActorRef>();
   const get = (key: string, machine: typeof sessionMachine | typeof participationMachine) => {
-    let actor = actors!.get(key);
-    if (actor === undefined) actors!.set(key, (actor = createActor(machine).start()));
+    let actor = actors.get(key);
+    if (actor === undefined) actors.set(key, (actor = createActor(machine).start()));
     return actor;
   };
-  for (const line of lines) {
-    const { eventType, data } = JSON.parse(line) as { eventType: string; data: Record<string, number> };
-    const sessionId = data.sessionId ?? data.id;
-    const sessionEvent = SESSION_EVENT[eventType];
-    if (sessionEvent !== undefined) get(`s${sessionId}`, sessionMachine).send({ type: sessionEvent });
-    const participationEvent = PARTICIPATION_EVENT[eventType];
-    const userId = eventType === 'SessionActivityOperatorInvited' ? data.toOperatorUserId : data.userId;
-    if (participationEvent !== undefined && userId != null) get(`p${sessionId}:${userId}`, participationMachine).send({ type: participationEvent });
-  }
-});
-const actorHeap = heapUsed() - beforeActors;
-actors = null;
+  const perSecond = await rate('XState actor per session (baseline)', () => {
+    for (const line of lines) {
+      const { eventType, data } = JSON.parse(line) as { eventType: string; data: Record<string, number> };
+      const sessionId = data.sessionId ?? data.id;
+      const sessionEvent = SESSION_EVENT[eventType];
+      if (sessionEvent !== undefined) get(`s${sessionId}`, sessionMachine).send({ type: sessionEvent });
+      const participationEvent = PARTICIPATION_EVENT[eventType];
+      const userId = eventType === 'SessionActivityOperatorInvited' ? data.toOperatorUserId : data.userId;
+      if (participationEvent !== undefined && userId != null) get(`p${sessionId}:${userId}`, participationMachine).send({ type: participationEvent });
+    }
+  });
+  const heap = heapUsed() - before;
+  if (actors.size === 0) throw new Error('no actors');
+  return { perSecond, heap };
+}
+
+const actorRun = await measureActors();
+const actorRate = actorRun.perSecond;
+const actorHeap = actorRun.heap;
+const pipelineRun = await measurePipeline();
+const pipeline = pipelineRun.perSecond;
+const trackerHeap = pipelineRun.heap;
+const stats = pipelineRun.stats;
+const closed = stats.sessionsByStatus.closed;
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`;
 console.log('');

@@ -20,6 +20,7 @@ export {
 } from './tracker/createTracker.js';
 export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
 export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
+export { compactEvent, restoreEvent } from './store/compactEvent.js';
 export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
 export { createTransitionTable, type TransitionTable, type TransitionEffect } from './fold/transitionTable.js';
 export { readWebhookLines, unwrapLine, type WebhookLine } from './replay/readWebhookLines.js';

@@ -95,7 +95,7 @@ describe('the catalogue', () => {
       expect(event.target).toEqual(target);
       expect(event.participant).toBe(participant);
       expect(event.data).toEqual(fixture.body.data);
-      expect(event.fingerprint).toMatch(/^[0-9a-f]{14}$/);
+      expect(event.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     });
 
     it('parses the same from a Buffer and from a parsed object', () => {

@@ -81,6 +81,9 @@ export const GenericActivityData = Type.Object({
   terminationReason: maybe(openEnum(TERMINATION_REASONS)),
 });
 
+/** The keys of the generic activity payload, in the vendor's order. */
+export const GENERIC_ACTIVITY_KEYS = Object.keys(GenericActivityData.properties);
+
 /** AvRequest, AvTerminated. The page's tables say `userId`; the payload says `operatorId`. */
 export const AvData = Type.Object({ sessionId: Id, operatorId: Id, time: DateTime });
 export const AvResponseData = Type.Object({

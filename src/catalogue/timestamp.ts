@@ -17,9 +17,6 @@ export interface Timestamp {
   readonly text: string;
 }
 
-const TIMESTAMP_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,:](\d{1,7}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
-
 const US_PER_MINUTE = 60_000_000;
 const US_PER_DAY = 86_400_000_000;
 
@@ -41,38 +38,67 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** The digits at `text[start, start + count)` as a number, or -1 if any is not a digit. */
+function digits(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
 /**
  * Parses `yyyy-MM-ddTHH:mm:ss[(.|,|:)f{1,7}](Z|±hh:mm)` to epoch microseconds.
  * Returns `null` for anything else, including out-of-range fields (month 13, Feb 30, hour 24).
+ * Hand-written rather than a regular expression: it runs once per event on the hot path.
  *
  * @example
  * parseTimestampUs('2024-05-02T08:58:58:888364+02:00') // 1714633138888364
  */
 export function parseTimestampUs(text: string): number | null {
-  const m = TIMESTAMP_PATTERN.exec(text);
-  if (m === null) return null;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  const fraction = m[7];
-  // Right-pad to 6 digits and cut a 7th (100 ns) digit: truncation keeps microsecond order.
-  const fractionUs = fraction === undefined ? 0 : Number((fraction + '00000').slice(0, 6));
-  let offsetMinutes = 0;
-  if (m[8] === undefined) {
-    const offsetHours = Number(m[10]);
-    const offsetMins = Number(m[11]);
-    if (offsetHours > 23 || offsetMins > 59) return null;
-    offsetMinutes = (offsetHours * 60 + offsetMins) * (m[9] === '-' ? -1 : 1);
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84
+    || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null; // - - T : :
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  let i = 19;
+  let fractionUs = 0;
+  const separator = text.charCodeAt(i);
+  if (separator === 46 || separator === 44 || separator === 58) { // . , :
+    let count = 0;
+    for (i++; i < n && count < 8; i++, count++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      // Six digits make microseconds; a 7th (100 ns) is truncated, which keeps µs order.
+      if (count < 6) fractionUs = fractionUs * 10 + d;
+    }
+    if (count === 0 || count > 7) return null;
+    for (let pad = count; pad < 6; pad++) fractionUs *= 10;
   }
-  const secondsOfDay = hour * 3600 + minute * 60 + second;
+  let offsetMinutes = 0;
+  const zone = text.charCodeAt(i);
+  if (zone === 90) { // Z
+    if (i + 1 !== n) return null;
+  } else if (zone === 43 || zone === 45) { // + -
+    if (i + 6 !== n || text.charCodeAt(i + 3) !== 58) return null;
+    const offsetHours = digits(text, i + 1, 2);
+    const offsetMins = digits(text, i + 4, 2);
+    if (offsetHours < 0 || offsetHours > 23 || offsetMins < 0 || offsetMins > 59) return null;
+    offsetMinutes = (offsetHours * 60 + offsetMins) * (zone === 45 ? -1 : 1);
+  } else {
+    return null;
+  }
   return (
     daysFromCivil(year, month, day) * US_PER_DAY +
-    secondsOfDay * 1_000_000 +
+    (hour * 3600 + minute * 60 + second) * 1_000_000 +
     fractionUs -
     offsetMinutes * US_PER_MINUTE
   );

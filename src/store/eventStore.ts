@@ -37,15 +37,18 @@ export interface Redelivery {
 }
 
 export type StoreRecord = StoredEvent | DeadLetter | Redelivery;
-/** A record before the store gives it a position. */
-export type NewStoreRecord = StoreRecord extends infer R ? (R extends StoreRecord ? Omit<R, 'position'> : never) : never;
+/** A record before the store gives it a position (`position` is 0 until then). */
+export type NewStoreRecord = StoreRecord;
 
 /**
  * Storage of the tracker's log. Implementations: {@link createMemoryStore} (in process); durable
  * ones follow the same contract: `append` resolves only once the record is durable.
  */
 export interface EventStore {
-  /** Appends a record and returns it with its global position. */
+  /**
+   * Appends a record and returns it with its global position. The record is the store's to keep
+   * (the tracker never touches it again), so a store may set `position` on it instead of copying.
+   */
   append(record: NewStoreRecord): StoreRecord | Promise<StoreRecord>;
   /** Every record in position order. */
   read(): Iterable<StoreRecord> | AsyncIterable<StoreRecord>;

@@ -16,6 +16,7 @@ import { PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../
 import { EMAIL_THREAD_STATE_NAMES } from '../fold/emailThreadFold.js';
 import { createStreamFold, type AnomalyChange, type StreamEntry, type StreamFold } from '../fold/streamFold.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
+import { compactEvent } from '../store/compactEvent.js';
 import type { EventStore, NewStoreRecord, StoreRecord, StoredEvent } from '../store/eventStore.js';
 import { DEFAULT_STALLED_THRESHOLDS, findStalled, type StalledThresholds } from '../views/stalled.js';
 import { buildEmailThreadView, buildOperatorView, buildSessionView, iso } from '../views/views.js';
@@ -230,7 +231,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   }
 
   /** Applies one store record to the in-memory picture. Pure function of the record sequence. */
-  function apply(record: StoreRecord): Omit<IngestResult, 'position'> {
+  function apply(record: StoreRecord): IngestResult {
+    const { position } = record;
     counts.deliveries++;
     if (record.kind === 'dead-letter') {
       counts.rejected++;
@@ -238,7 +240,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         eventType: record.error.eventType, error: record.error,
       });
       deliveryAnomalies.push(anomaly);
-      return { outcome: 'rejected', eventType: record.error.eventType, streams: [], raised: [anomaly], resolved: [], error: record.error };
+      return { outcome: 'rejected', position, eventType: record.error.eventType, streams: [], raised: [anomaly], resolved: [], error: record.error };
     }
     if (record.kind === 'redelivery') {
       counts.duplicates++;
@@ -247,7 +249,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record.position, event)
         : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record.position, event);
       deliveryAnomalies.push(anomaly);
-      return { outcome: 'duplicate', eventType: event.eventType, streams: [], raised: [anomaly], resolved: [] };
+      return { outcome: 'duplicate', position, eventType: event.eventType, streams: [], raised: [anomaly], resolved: [] };
     }
 
     const { event } = record;
@@ -272,7 +274,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       raised.push(anomaly);
     }
     applyChanges(inserted.changes, raised, resolved);
-    return { outcome: event.known ? 'applied' : 'unknown', eventType: event.eventType, streams: [event.stream], raised, resolved };
+    return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: [event.stream], raised, resolved };
   }
 
   function applyChanges(changes: readonly AnomalyChange[], raised: Anomaly[], resolved: Anomaly[]): void {
@@ -290,18 +292,18 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   /** Decides what a delivery is, without changing anything yet. */
   function decide(body: RawBody, receivedAt: number): NewStoreRecord {
     const parsed = parseWebhook(body, options.parse);
-    if (!parsed.ok) return { kind: 'dead-letter', receivedAt, raw: parsed.raw, error: parsed.error };
+    if (!parsed.ok) return { kind: 'dead-letter', position: 0, receivedAt, raw: parsed.raw, error: parsed.error };
     const { event } = parsed;
     const existing = event.identity === null ? undefined : identities.get(event.identity);
     if (existing !== undefined) {
       const conflicting = existing.event.fingerprint === event.fingerprint ? null : event;
-      return { kind: 'redelivery', receivedAt, originalPosition: existing.position, identity: event.identity!, conflicting };
+      return { kind: 'redelivery', position: 0, receivedAt, originalPosition: existing.position, identity: event.identity!, conflicting };
     }
-    return { kind: 'event', receivedAt, event };
+    return { kind: 'event', position: 0, receivedAt, event: compactEvent(event) };
   }
 
   function finish(record: StoreRecord): IngestResult {
-    const result = { ...apply(record), position: record.position };
+    const result = apply(record);
     if (listeners.size > 0) {
       for (const stream of result.streams) notify({ type: 'state-changed', stream, position: record.position });
       for (const anomaly of result.raised) notify({ type: 'anomaly-raised', anomaly });
@@ -378,10 +380,15 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   return {
     store,
 
-    async ingest(body, ingestOptions = {}) {
-      const receivedAt = toMs(ingestOptions.receivedAt, clock);
-      const appended = store.append(decide(body, receivedAt));
-      return finish(appended instanceof Promise ? await appended : appended);
+    ingest(body, ingestOptions = {}) {
+      try {
+        const receivedAt = toMs(ingestOptions.receivedAt, clock);
+        const appended = store.append(decide(body, receivedAt));
+        // A synchronous store (in memory) needs no async machinery per event.
+        return appended instanceof Promise ? appended.then(finish) : Promise.resolve(finish(appended));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
     session(id) {
