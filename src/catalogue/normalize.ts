@@ -10,7 +10,14 @@ import type { Party } from '../types.js';
 type Data = Readonly<Record<string, unknown>>;
 
 const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-const operator = (userId: number): Party => ({ kind: 'operator', userId });
+// One frozen Party per operator, shared by all their events: it is on every event's path and
+// retained with every stored event.
+const operators = new Map<number, Party>();
+function operator(userId: number): Party {
+  let party = operators.get(userId);
+  if (party === undefined) operators.set(userId, (party = Object.freeze({ kind: 'operator', userId })));
+  return party;
+}
 const SYSTEM: Party = Object.freeze({ kind: 'system' });
 const GUEST: Party = Object.freeze({ kind: 'guest' });
 

@@ -169,8 +169,11 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
   const record = data as Record<string, unknown>;
   const fingerprint = fingerprintOf(text);
   if (!isEventType(eventType)) {
+    const roles = unknownRoles(eventType, record);
     const event: NormalizedEvent = {
-      known: false, eventType, data: record, family: 'unknown', ...unknownRoles(eventType, record),
+      known: false, eventType, data: record, family: 'unknown',
+      stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
+      actor: roles.actor, target: roles.target, participant: roles.participant,
       time: null, timeText: null, rank: 0, fingerprint,
       identity: identityOf({ eventType, known: false, timeUs: null, data: record, fingerprint }),
     };
@@ -200,8 +203,11 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
     return fail(body, timestampError(eventType, 'started', record.started));
   }
 
+  const roles = rolesOf(eventType, record);
   const event = {
-    known: true, eventType, data: record, family: spec.family, ...rolesOf(eventType, record),
+    known: true, eventType, data: record, family: spec.family,
+    stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
+    actor: roles.actor, target: roles.target, participant: roles.participant,
     time, timeText, rank: spec.rank, fingerprint,
     identity: identityOf({ eventType, known: true, timeUs: time, data: record, fingerprint }),
   } as NormalizedEvent;
