@@ -14,5 +14,5 @@ console.log(`${replay.lines} lines, ${stats.applied} events applied, ${stats.dup
 console.log(`sessions in after-call work: ${tracker.sessions({ status: 'after-call-work' }).map((s) => s.id).join(', ')}`);
 console.log(`unassigned e-mail threads: ${tracker.emailThreads({ status: 'unassigned' }).length}`);
 for (const anomaly of tracker.anomalies({ kind: 'missing-transition' }).slice(0, 3)) {
-  console.log(`line ${replay.lineOfPosition.get(anomaly.position!)}: ${anomaly.stream} ${anomaly.eventType} is missing ${anomaly.missing?.join(', ')}`);
+  console.log(`${anomaly.source}: ${anomaly.stream} ${anomaly.eventType} is missing ${anomaly.missing?.join(', ')}`);
 }

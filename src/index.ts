@@ -24,5 +24,6 @@ export { compactEvent, restoreEvent } from './store/compactEvent.js';
 export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
 export { createTransitionTable, type TransitionTable, type TransitionEffect } from './fold/transitionTable.js';
 export { readWebhookLines, unwrapLine, type WebhookLine } from './replay/readWebhookLines.js';
-export { replayInto, type ReplayResult } from './replay/replay.js';
+export { replayInto, latestEventMs, type ReplayResult } from './replay/replay.js';
+export { openJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
 export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';

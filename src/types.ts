@@ -123,6 +123,8 @@ export interface Anomaly {
   readonly missing?: readonly string[];
   /** The global store position of the delivery or event it is attached to. */
   readonly position: number | null;
+  /** That delivery's `source` (see IngestOptions), e.g. `line 12` in a replay. */
+  readonly source: string | null;
   /** Event time (ISO-8601 UTC, µs) of the event it is attached to, when it has one. */
   readonly time: string | null;
   /** `invalid-payload`: the parse error. */

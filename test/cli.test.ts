@@ -39,7 +39,7 @@ describe('mluvii-state replay', () => {
     expect(doc.summary.events).toEqual({ read: 3148, applied: 3114, duplicate: 31, rejected: 2, unknown: 1 });
     expect(doc.sessions).toHaveLength(250);
     expect(doc.sessions[0]).toHaveProperty('operators');
-    expect(doc.anomalies.filter((a: Anomaly & { line: number }) => a.kind === 'invalid-payload').map((a: { line: number }) => a.line)).toEqual([3146, 3147]);
+    expect(doc.anomalies.filter((a: Anomaly) => a.kind === 'invalid-payload').map((a: Anomaly) => a.source)).toEqual(['line 3146', 'line 3147']);
   });
 
   it('is deterministic: stalled is judged at the latest event time unless --now is given', async () => {
@@ -56,7 +56,7 @@ describe('mluvii-state replay', () => {
     expect(doc.timeline[0]).toMatchObject({ eventType: 'SessionCreated' });
     expect(doc.timeline.at(-1).state.status).toBe('after-call-work');
     const human = (await cli('inspect', SAMPLE, '--session', '7400003')).out;
-    expect(human).toMatch(/Timeline\n\s+line\s+time\s+event\s+status after/);
+    expect(human).toMatch(/Timeline\n\s+source\s+time\s+event\s+status after/);
   });
 
   it('reads gzip, stdin-like envelopes and plain bodies alike, and skips blank lines', async () => {
@@ -100,11 +100,11 @@ describe('mluvii-state generate', () => {
       await cli('generate', '--seed', String(seed), '--sessions', '300', '--anomalies', '0.08', '--truth', truthFile, '--out', file);
       const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as { faults: InjectedFault[] };
       expect(new Set(truth.faults.map((f) => f.kind))).toEqual(new Set(['drop', 'duplicate', 'reorder']));
-      const anomalies = JSON.parse((await cli('replay', file, '--json')).out).anomalies as (Anomaly & { line: number | null })[];
+      const anomalies = JSON.parse((await cli('replay', file, '--json')).out).anomalies as Anomaly[];
       for (const fault of truth.faults) {
         const reported = fault.kind === 'drop'
           ? anomalies.some((a) => a.kind === 'missing-transition' && a.stream === fault.stream && a.missing?.includes(fault.eventType))
-          : anomalies.some((a) => a.kind === (fault.kind === 'duplicate' ? 'duplicate' : 'out-of-order') && a.line === fault.line);
+          : anomalies.some((a) => a.kind === (fault.kind === 'duplicate' ? 'duplicate' : 'out-of-order') && a.source === `line ${fault.line}`);
         expect(reported, JSON.stringify(fault)).toBe(true);
       }
       const clean = generateStream({ seed, sessions: 300 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runGenerate, type GenerateCommandOptions } from './generateCommand.js';
-import { runReplay, type Output, type ReplayCommandOptions } from './replayCommand.js';
+import { runRebuild, runReplay, type Output, type ReplayCommandOptions } from './replayCommand.js';
 
 /**
  * The package version, read from package.json so there is one source of truth. Looked up from
@@ -40,7 +40,8 @@ export function createProgram(io: Output = processOutput): Command {
     .option('--now <iso>', 'the clock for `stalled` (default: the latest event time in the input)')
     .option('--session <id>', "show one session's view and timeline")
     .option('--operator <userId>', "show one operator's view and timeline")
-    .option('--email <id>', "show one e-mail thread's view and timeline");
+    .option('--email <id>', "show one e-mail thread's view and timeline")
+    .option('--store <location>', 'a journal file path (or postgres:// URL) to keep the events in');
 
   entityOptions(program.command('replay')
     .description('Replay stored webhooks (NDJSON, one body or {receivedAt, body} envelope per line; .gz read transparently; - for stdin) and print the picture.')
@@ -59,6 +60,12 @@ export function createProgram(io: Output = processOutput): Command {
         return;
       }
       process.exitCode = await runReplay(file, options, io);
+    });
+
+  entityOptions(program.command('rebuild')
+    .description('Re-fold from a store alone (--store) and print what replay printed when the events went in.'))
+    .action(async (options: ReplayCommandOptions) => {
+      process.exitCode = await runRebuild(options, io);
     });
 
   program.command('generate')

@@ -4,7 +4,8 @@
 import { statSync } from 'node:fs';
 import { createTracker, type Tracker } from '../tracker/createTracker.js';
 import { readWebhookLines } from '../replay/readWebhookLines.js';
-import { replayInto, type ReplayResult } from '../replay/replay.js';
+import { latestEventMs, replayInto } from '../replay/replay.js';
+import { openStore, type OpenedStore } from './openStore.js';
 import type { Anomaly, AnomalySeverity } from '../types.js';
 import { formatTable, progressBar } from './format.js';
 
@@ -14,6 +15,8 @@ export interface ReplayCommandOptions {
   readonly session?: string;
   readonly operator?: string;
   readonly email?: string;
+  /** Journal path (or, later, a PostgreSQL URL) to append to instead of memory. */
+  readonly store?: string;
 }
 
 export interface Output { out(text: string): void; err(text: string): void; isTTY: boolean }
@@ -21,8 +24,6 @@ export interface Output { out(text: string): void; err(text: string): void; isTT
 /** Large enough for a progress bar to be worth drawing. */
 const PROGRESS_MIN_BYTES = 5 * 1024 * 1024;
 
-/** An anomaly as the CLI shows it: with the input line it came from. */
-const withLine = (a: Anomaly, replay: ReplayResult) => ({ ...a, line: a.position === null ? null : replay.lineOfPosition.get(a.position) ?? null });
 
 function summaryOf(tracker: Tracker) {
   const stats = tracker.stats();
@@ -38,14 +39,9 @@ function summaryOf(tracker: Tracker) {
 const SEVERITY_ORDER: Record<AnomalySeverity, number> = { error: 0, warning: 1, info: 2 };
 
 export async function runReplay(file: string, options: ReplayCommandOptions, io: Output): Promise<number> {
-  const nowOption = options.now === undefined ? null : Date.parse(options.now);
-  if (nowOption !== null && Number.isNaN(nowOption)) {
-    io.err(`mluvii-state: --now ${JSON.stringify(options.now)} is not an ISO-8601 date-time\n`);
-    return 2;
-  }
+  const nowOption = parseNow(options.now, io);
+  if (nowOption === undefined) return 2;
   let now = nowOption ?? 0;
-  const tracker = createTracker({ clock: () => now });
-
   let total = 0;
   try {
     total = file === '-' ? 0 : statSync(file).size;
@@ -53,26 +49,75 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
     return 2;
   }
-  const showProgress = io.isTTY && total >= PROGRESS_MIN_BYTES;
-  let read = 0;
-  let replay: ReplayResult;
+  let opened: OpenedStore | null = null;
   try {
-    const lines = readWebhookLines(file, showProgress ? { onBytes: (n) => { read += n; io.err(progressBar(read, total)); } } : {});
-    replay = await replayInto(tracker, lines);
+    opened = options.store === undefined ? null : await openStore(options.store);
   } catch (error) {
-    io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
+    io.err(`mluvii-state: cannot open store ${options.store}: ${(error as Error).message}\n`);
     return 2;
   }
-  if (showProgress) io.err('\n');
-  // A replay is deterministic: `stalled` is judged at the latest event time unless --now says otherwise.
-  if (nowOption === null) now = replay.latestEventMs ?? Date.now();
+  try {
+    const tracker = createTracker({ clock: () => now, ...(opened === null ? {} : { store: opened.store }) });
+    const showProgress = io.isTTY && total >= PROGRESS_MIN_BYTES;
+    let read = 0;
+    try {
+      const lines = readWebhookLines(file, showProgress ? { onBytes: (n) => { read += n; io.err(progressBar(read, total)); } } : {});
+      await replayInto(tracker, lines);
+    } catch (error) {
+      io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    if (showProgress) io.err('\n');
+    // A replay is deterministic: `stalled` is judged at the latest event time unless --now says otherwise.
+    if (nowOption === null) now = (await latestEventMs(tracker.store.read())) ?? Date.now();
+    return report(tracker, file, options, io);
+  } finally {
+    await opened?.close();
+  }
+}
 
+/** `mluvii-state rebuild --store ...`: the same report, re-folded from the store alone. */
+export async function runRebuild(options: ReplayCommandOptions, io: Output): Promise<number> {
+  const nowOption = parseNow(options.now, io);
+  if (nowOption === undefined) return 2;
+  if (options.store === undefined) {
+    io.err('mluvii-state: rebuild needs --store <journal path | postgres URL>\n');
+    return 2;
+  }
+  let opened: OpenedStore;
+  try {
+    opened = await openStore(options.store);
+  } catch (error) {
+    io.err(`mluvii-state: cannot open store ${options.store}: ${(error as Error).message}\n`);
+    return 2;
+  }
+  try {
+    let now = nowOption ?? 0;
+    const tracker = createTracker({ clock: () => now, store: opened.store });
+    if (nowOption === null) now = (await latestEventMs(opened.store.read())) ?? Date.now();
+    return report(tracker, options.store, options, io);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** `undefined`: invalid (reported); `null`: not given. */
+function parseNow(value: string | undefined, io: Output): number | null | undefined {
+  if (value === undefined) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    io.err(`mluvii-state: --now ${JSON.stringify(value)} is not an ISO-8601 date-time\n`);
+    return undefined;
+  }
+  return ms;
+}
+
+function report(tracker: Tracker, label: string, options: ReplayCommandOptions, io: Output): number {
   const entity = options.session !== undefined ? `session:${options.session}`
     : options.operator !== undefined ? `operator:${options.operator}`
     : options.email !== undefined ? `email:${options.email}` : null;
-  if (entity !== null) return printEntity(tracker, entity, replay, options, io);
-
-  const anomalies = tracker.anomalies().map((a) => withLine(a, replay));
+  if (entity !== null) return printEntity(tracker, entity, options, io);
+  const anomalies = tracker.anomalies();
   if (options.json === true) {
     io.out(`${JSON.stringify({
       summary: summaryOf(tracker),
@@ -83,11 +128,11 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     })}\n`);
     return 0;
   }
-  io.out(humanSummary(tracker, anomalies, file));
+  io.out(humanSummary(tracker, anomalies, label));
   return 0;
 }
 
-function humanSummary(tracker: Tracker, anomalies: ReturnType<typeof withLine>[], file: string): string {
+function humanSummary(tracker: Tracker, anomalies: Anomaly[], file: string): string {
   const s = summaryOf(tracker);
   const parts: string[] = [];
   parts.push(`Replayed ${file}\n`);
@@ -106,21 +151,21 @@ function humanSummary(tracker: Tracker, anomalies: ReturnType<typeof withLine>[]
   const kinds = [...byKind].sort(([, a], [, b]) => SEVERITY_ORDER[a[0]!.severity] - SEVERITY_ORDER[b[0]!.severity] || b.length - a.length);
   parts.push(`\nAnomalies (${anomalies.length})\n${formatTable(['kind', 'severity', 'count', 'example'], kinds.map(([kind, list]) => {
     const a = list[0]!;
-    const where = [a.stream, a.line === null ? null : `line ${a.line}`].filter(Boolean).join(' ');
+    const where = [a.stream, a.source].filter(Boolean).join(' ');
     return [kind, a.severity, list.length, `${where}: ${a.eventType ?? ''} ${a.message}`.slice(0, 100)];
   }))}`);
   const worst = anomalies.filter((a) => a.severity === 'error').slice(0, 5);
   if (worst.length > 0) {
-    parts.push(`\nWorst examples\n${worst.map((a) => `  ${a.kind} ${a.stream ?? ''} ${a.line === null ? '' : `line ${a.line}`}: ${a.message}`).join('\n')}`);
+    parts.push(`\nWorst examples\n${worst.map((a) => `  ${[a.kind, a.stream, a.source].filter(Boolean).join(' ')}: ${a.message}`).join('\n')}`);
   }
   return `${parts.join('\n')}\n`;
 }
 
-function printEntity(tracker: Tracker, stream: string, replay: ReplayResult, options: ReplayCommandOptions, io: Output): number {
+function printEntity(tracker: Tracker, stream: string, options: ReplayCommandOptions, io: Output): number {
   const id = Number(stream.slice(stream.indexOf(':') + 1));
   const view = stream.startsWith('session:') ? tracker.session(id) : stream.startsWith('email:') ? tracker.emailThread(id) : tracker.operator(id);
-  const timeline = tracker.timeline(stream).map((item) => ({ ...item, anomalies: item.anomalies.map((a) => withLine(a, replay)) }));
-  const anomalies = tracker.anomalies({ stream }).map((a) => withLine(a, replay));
+  const timeline = tracker.timeline(stream);
+  const anomalies = tracker.anomalies({ stream });
   if (view === null) {
     io.err(`mluvii-state: no ${stream} in the input\n`);
     return options.json === true ? (io.out(`${JSON.stringify({ view: null, timeline: [], anomalies: [] })}\n`), 0) : 1;
@@ -131,8 +176,8 @@ function printEntity(tracker: Tracker, stream: string, replay: ReplayResult, opt
   }
   const status = (state: unknown) => (state !== null && typeof state === 'object' && 'status' in state ? String((state as { status: unknown }).status) : '');
   io.out(`${stream}\n${JSON.stringify(view, null, 2)}\n\nTimeline\n${formatTable(
-    ['line', 'time', 'event', 'status after', 'anomalies'],
-    timeline.map((t) => [String(replay.lineOfPosition.get(t.position) ?? ''), t.time, t.eventType, status(t.state), t.anomalies.map((a) => a.kind).join(', ')]),
+    ['source', 'time', 'event', 'status after', 'anomalies'],
+    timeline.map((t) => [t.source, t.time, t.eventType, status(t.state), t.anomalies.map((a) => a.kind).join(', ')]),
   )}\n${anomalies.some((a) => a.kind === 'stalled') ? `\n${anomalies.filter((a) => a.kind === 'stalled').map((a) => `  stalled: ${a.message}`).join('\n')}\n` : ''}`);
   return 0;
 }

@@ -12,6 +12,8 @@ export interface StoredEvent {
   readonly position: number;
   /** When it was received (epoch milliseconds). */
   readonly receivedAt: number;
+  /** Where the delivery came from, as the ingesting code said (`line 12`, a request id), or null. */
+  readonly source: string | null;
   readonly event: NormalizedEvent;
 }
 
@@ -20,6 +22,8 @@ export interface DeadLetter {
   readonly kind: 'dead-letter';
   readonly position: number;
   readonly receivedAt: number;
+  /** Where the delivery came from, as the ingesting code said (`line 12`, a request id), or null. */
+  readonly source: string | null;
   readonly raw: RawBody;
   readonly error: ParseError;
 }
@@ -29,6 +33,8 @@ export interface Redelivery {
   readonly kind: 'redelivery';
   readonly position: number;
   readonly receivedAt: number;
+  /** Where the delivery came from, as the ingesting code said (`line 12`, a request id), or null. */
+  readonly source: string | null;
   /** Position of the event it repeats, and their shared identity. */
   readonly originalPosition: number;
   readonly identity: string;
@@ -48,8 +54,11 @@ export interface EventStore {
   /**
    * Appends a record and returns it with its global position. The record is the store's to keep
    * (the tracker never touches it again), so a store may set `position` on it instead of copying.
+   * A store must assign positions in the order `append` is called, before it returns.
+   * `body` is the body text as delivered, for events and conflicting re-deliveries: durable
+   * stores keep it (it is the lossless form), the in-memory store does not.
    */
-  append(record: NewStoreRecord): StoreRecord | Promise<StoreRecord>;
+  append(record: NewStoreRecord, body?: string | null): StoreRecord | Promise<StoreRecord>;
   /** Every record in position order. */
   read(): Iterable<StoreRecord> | AsyncIterable<StoreRecord>;
 }

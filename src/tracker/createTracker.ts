@@ -39,6 +39,11 @@ export interface TrackerOptions {
 export interface IngestOptions {
   /** When the body was received (epoch ms, Date or ISO string). Default: the clock. */
   readonly receivedAt?: number | Date | string;
+  /**
+   * Where it came from (an input line, a request id): stored with the delivery and shown on its
+   * anomalies, so a report can point back at the input.
+   */
+  readonly source?: string;
 }
 
 export type IngestOutcome = 'applied' | 'duplicate' | 'rejected' | 'unknown';
@@ -84,6 +89,8 @@ export interface AnomalyFilter {
 
 export interface TimelineItem {
   readonly position: number;
+  /** The delivery's `source` (see IngestOptions). */
+  readonly source: string | null;
   readonly eventType: string;
   readonly time: string | null;
   readonly receivedAt: string;
@@ -184,6 +191,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const operatorEmails = new Map<number, Set<StreamId>>();
   const listeners = new Set<(notice: TrackerNotice) => void>();
   const counts = { deliveries: 0, applied: 0, duplicates: 0, rejected: 0, unknown: 0, refolded: 0 };
+  /** Settles when every append issued so far has been applied (async stores). */
+  let applied: Promise<void> = Promise.resolve();
 
   function streamOf(id: StreamId): AnyStream {
     let stream = streams.get(id);
@@ -194,18 +203,18 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return stream;
   }
 
-  function deliveryAnomaly(kind: AnomalyKind, message: string, position: number, event: NormalizedEvent | null, extra: Partial<Anomaly> = {}): Anomaly {
+  function deliveryAnomaly(kind: AnomalyKind, message: string, record: StoreRecord, event: NormalizedEvent | null, extra: Partial<Anomaly> = {}): Anomaly {
     return freeze({
       kind, severity: SEVERITY[kind], stream: event?.stream ?? null, eventType: event?.eventType ?? null,
-      message, position, time: iso(event?.time ?? null), ...extra,
+      message, position: record.position, source: record.source, time: iso(event?.time ?? null), ...extra,
     }, true);
   }
 
   function processAnomaly(entry: StreamEntry, anomaly: ProcessAnomaly): Anomaly {
-    const { event, position } = entry.stored;
+    const { event, position, source } = entry.stored;
     return freeze({
       kind: anomaly.kind, severity: SEVERITY[anomaly.kind], stream: event.stream, eventType: event.eventType,
-      message: anomaly.message, position, time: iso(event.time),
+      message: anomaly.message, position, source, time: iso(event.time),
       ...(anomaly.missing === undefined ? {} : { missing: [...anomaly.missing] }),
     }, true);
   }
@@ -236,7 +245,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     counts.deliveries++;
     if (record.kind === 'dead-letter') {
       counts.rejected++;
-      const anomaly = deliveryAnomaly('invalid-payload', record.error.message, record.position, null, {
+      const anomaly = deliveryAnomaly('invalid-payload', record.error.message, record, null, {
         eventType: record.error.eventType, error: record.error,
       });
       deliveryAnomalies.push(anomaly);
@@ -246,8 +255,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       counts.duplicates++;
       const event = record.conflicting ?? identities.get(record.identity)!.event;
       const anomaly = record.conflicting === null
-        ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record.position, event)
-        : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record.position, event);
+        ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record, event)
+        : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record, event);
       deliveryAnomalies.push(anomaly);
       return { outcome: 'duplicate', position, eventType: event.eventType, streams: [], raised: [anomaly], resolved: [] };
     }
@@ -262,14 +271,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const resolved: Anomaly[] = [];
     if (!event.known) {
       counts.unknown++;
-      const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record.position, event);
+      const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record, event);
       deliveryAnomalies.push(anomaly);
       raised.push(anomaly);
     } else {
       counts.applied++;
     }
     if (inserted.outOfOrder) {
-      const anomaly = deliveryAnomaly('out-of-order', `arrived after a later event of ${event.stream}; the stream was re-folded`, record.position, event);
+      const anomaly = deliveryAnomaly('out-of-order', `arrived after a later event of ${event.stream}; the stream was re-folded`, record, event);
       deliveryAnomalies.push(anomaly);
       raised.push(anomaly);
     }
@@ -289,21 +298,31 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
   }
 
-  /** Decides what a delivery is, without changing anything yet. */
-  function decide(body: RawBody, receivedAt: number): NewStoreRecord {
+  /**
+   * Events appended but not applied yet (a durable store acknowledges later): a re-delivery
+   * arriving meanwhile must still be recognised.
+   */
+  const pendingIdentities = new Map<string, StoredEvent>();
+
+  /** Decides what a delivery is, without changing anything yet; `text` is the body to persist. */
+  function decide(body: RawBody, receivedAt: number, source: string | null): { record: NewStoreRecord; text: string | null } {
     const parsed = parseWebhook(body, options.parse);
-    if (!parsed.ok) return { kind: 'dead-letter', position: 0, receivedAt, raw: parsed.raw, error: parsed.error };
+    if (!parsed.ok) return { record: { kind: 'dead-letter', position: 0, receivedAt, source, raw: parsed.raw, error: parsed.error }, text: null };
     const { event } = parsed;
-    const existing = event.identity === null ? undefined : identities.get(event.identity);
+    const existing = event.identity === null ? undefined : identities.get(event.identity) ?? pendingIdentities.get(event.identity);
     if (existing !== undefined) {
       const conflicting = existing.event.fingerprint === event.fingerprint ? null : event;
-      return { kind: 'redelivery', position: 0, receivedAt, originalPosition: existing.position, identity: event.identity!, conflicting };
+      return {
+        record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: existing.position, identity: event.identity!, conflicting },
+        text: conflicting === null ? null : parsed.text,
+      };
     }
-    return { kind: 'event', position: 0, receivedAt, event: compactEvent(event) };
+    return { record: { kind: 'event', position: 0, receivedAt, source, event: compactEvent(event) }, text: parsed.text };
   }
 
   function finish(record: StoreRecord): IngestResult {
     const result = apply(record);
+    if (record.kind === 'event' && record.event.identity !== null) pendingIdentities.delete(record.event.identity);
     if (listeners.size > 0) {
       for (const stream of result.streams) notify({ type: 'state-changed', stream, position: record.position });
       for (const anomaly of result.raised) notify({ type: 'anomaly-raised', anomaly });
@@ -362,7 +381,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         found.push(freeze({
           kind: 'stalled', severity: SEVERITY.stalled, stream: stream.id, eventType: null,
           message: `${s.what}${who} for longer than ${Math.round(s.thresholdMs / 60_000)} min`,
-          position: null, time: null,
+          position: null, source: null, time: null,
           stalled: { what: s.what, since: formatTimestampUs(s.sinceUs), thresholdMs: s.thresholdMs },
         }, true));
       }
@@ -383,9 +402,19 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     ingest(body, ingestOptions = {}) {
       try {
         const receivedAt = toMs(ingestOptions.receivedAt, clock);
-        const appended = store.append(decide(body, receivedAt));
+        const { record, text } = decide(body, receivedAt, ingestOptions.source ?? null);
+        const appended = store.append(record, text);
         // A synchronous store (in memory) needs no async machinery per event.
-        return appended instanceof Promise ? appended.then(finish) : Promise.resolve(finish(appended));
+        if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));
+        const identity = record.kind === 'event' ? record.event.identity : null;
+        if (identity !== null) pendingIdentities.set(identity, record as StoredEvent);
+        // Apply in position order, whatever order the store acknowledges in.
+        const result = Promise.all([applied, appended]).then(([, stored]) => finish(stored), (error: unknown) => {
+          if (identity !== null) pendingIdentities.delete(identity);
+          throw error;
+        });
+        applied = result.then(() => undefined, () => undefined);
+        return result;
       } catch (error) {
         return Promise.reject(error);
       }
@@ -456,14 +485,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       let count = 0;
       for (const { entry, state } of stream.replay()) {
         count++;
-        const { event, position, receivedAt } = entry.stored;
+        const { event, position, receivedAt, source } = entry.stored;
         const viewState = stream.id.startsWith('session:')
           ? buildSessionView(entityIdOf(stream.id), state as SessionState, stream as StreamFold<SessionState>, count)
           : stream.id.startsWith('email:') ? buildEmailThreadView(entityIdOf(stream.id), state as EmailThreadState, count)
           : stream.id.startsWith('operator:') ? buildOperatorView(entityIdOf(stream.id), state as PresenceState, { activeSessionIds: [], afterCallWorkSessionIds: [], assignedEmailThreadIds: [] })
           : null;
         items.push(freeze({
-          position, eventType: event.eventType, time: iso(event.time), receivedAt: new Date(receivedAt).toISOString(),
+          position, source, eventType: event.eventType, time: iso(event.time), receivedAt: new Date(receivedAt).toISOString(),
           anomalies: [...(entry.anomalies ?? []).map((a) => processAnomaly(entry, a)), ...delivery.filter((a) => a.position === position)],
           state: viewState,
         }, true));

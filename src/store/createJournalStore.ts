@@ -1,0 +1,222 @@
+/**
+ * The embedded durable store: one append-only journal file holding every delivery (accepted
+ * events as the body text mluvii sent, dead letters with their error, re-deliveries), each with
+ * its global position and receive time.
+ *
+ * Record framing: `u32 length | u32 crc32 | payload` (little-endian; payload is UTF-8 JSON). On
+ * open the journal is scanned; a torn tail (a record cut short or failing its CRC, as a crash
+ * mid-append leaves it) is truncated, and every complete record before it is kept.
+ *
+ * Fsync policy (`fsync` option):
+ * - `'every'` (default): an append resolves only after its bytes are fsynced. Appends issued
+ *   together are written and fsynced together (group commit), so throughput holds under
+ *   concurrent load. Nothing acknowledged is lost on a crash or power loss.
+ * - `{ intervalMs }`: appends resolve once written to the OS; fsync runs every `intervalMs`. A
+ *   process crash loses nothing acknowledged; a power loss may lose the last interval.
+ * - `'none'`: the OS decides when to flush. Fastest; a power loss may lose more.
+ */
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { parseWebhook } from '../catalogue/parseWebhook.js';
+import type { ParseError, RawBody } from '../types.js';
+import { compactEvent } from './compactEvent.js';
+import type { EventStore, NewStoreRecord, StoreRecord } from './eventStore.js';
+
+export type FsyncPolicy = 'every' | 'none' | { readonly intervalMs: number };
+
+export interface JournalOptions {
+  readonly path: string;
+  readonly fsync?: FsyncPolicy;
+}
+
+export interface JournalStore extends EventStore {
+  append(record: NewStoreRecord, body?: string | null): Promise<StoreRecord>;
+  read(): readonly StoreRecord[];
+  /** Where the file was cut on open, if it had a torn tail. */
+  readonly truncatedAt: number | null;
+  /** Flushes, fsyncs and closes the file. */
+  close(): Promise<void>;
+}
+
+const HEADER = 8;
+
+/** `p` position, `r` receivedAt, `s` source; per kind: `b` body text, `raw` + `e` error, `o` `i` `c`. */
+type Payload =
+  | { k: 'e'; p: number; r: number; s: string | null; b: string }
+  | { k: 'd'; p: number; r: number; s: string | null; raw: { s: string } | { b64: string } | { j: unknown }; e: ParseError }
+  | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; c: string | null };
+
+function encodeRaw(raw: RawBody): { s: string } | { b64: string } | { j: unknown } {
+  if (typeof raw === 'string') return { s: raw };
+  if (raw instanceof Uint8Array) return { b64: Buffer.from(raw).toString('base64') };
+  try {
+    return { j: JSON.parse(JSON.stringify(raw ?? null)) };
+  } catch {
+    return { s: String(raw) };
+  }
+}
+
+function decodeRaw(raw: { s: string } | { b64: string } | { j: unknown }): RawBody {
+  if ('s' in raw) return raw.s;
+  if ('b64' in raw) return Buffer.from(raw.b64, 'base64');
+  return raw.j;
+}
+
+/** The event a stored body text stands for, exactly as the tracker normalized it on ingest. */
+function eventOf(text: string) {
+  const parsed = parseWebhook(text, { maxBytes: Number.MAX_SAFE_INTEGER });
+  if (!parsed.ok) throw new Error(`journal holds an event that no longer parses: ${parsed.error.message}`);
+  return compactEvent(parsed.event);
+}
+
+function toRecord(payload: Payload): StoreRecord {
+  switch (payload.k) {
+    case 'e': return { kind: 'event', position: payload.p, receivedAt: payload.r, source: payload.s, event: eventOf(payload.b) };
+    case 'd': return { kind: 'dead-letter', position: payload.p, receivedAt: payload.r, source: payload.s, raw: decodeRaw(payload.raw), error: payload.e };
+    case 'r': return {
+      kind: 'redelivery', position: payload.p, receivedAt: payload.r, source: payload.s, originalPosition: payload.o, identity: payload.i,
+      conflicting: payload.c === null ? null : eventOf(payload.c),
+    };
+  }
+}
+
+function toPayload(record: StoreRecord, body: string | null): Payload {
+  switch (record.kind) {
+    case 'event':
+      if (body === null) throw new Error('a journal needs the body text of every event');
+      return { k: 'e', p: record.position, r: record.receivedAt, s: record.source, b: body };
+    case 'dead-letter':
+      return { k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRaw(record.raw), e: record.error };
+    case 'redelivery':
+      return { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, c: record.conflicting === null ? null : body };
+  }
+}
+
+/** Reads every complete record; returns them and the byte offset where the valid journal ends. */
+function scan(fd: number): { records: StoreRecord[]; end: number; size: number } {
+  const size = fstatSync(fd).size;
+  const records: StoreRecord[] = [];
+  const chunk = Buffer.allocUnsafe(Math.min(Math.max(size, HEADER), 64 * 1024 * 1024));
+  let fileOffset = 0; // where `chunk` starts in the file
+  let filled = 0;
+  let at = 0; // offset of the next record within `chunk`
+  const fill = () => {
+    // Move the unread tail to the front and read more behind it.
+    chunk.copy(chunk, 0, at, filled);
+    fileOffset += at;
+    filled -= at;
+    at = 0;
+    filled += readSync(fd, chunk, filled, chunk.length - filled, fileOffset + filled);
+  };
+  fill();
+  for (;;) {
+    if (filled - at < HEADER) {
+      if (fileOffset + filled >= size) break;
+      fill();
+      if (filled - at < HEADER) break;
+    }
+    const length = chunk.readUInt32LE(at);
+    const checksum = chunk.readUInt32LE(at + 4);
+    if (length > chunk.length - HEADER) break; // corrupt length: treat as torn
+    if (filled - at < HEADER + length) {
+      if (fileOffset + filled >= size) break;
+      fill();
+      if (filled - at < HEADER + length) break;
+    }
+    const payload = chunk.subarray(at + HEADER, at + HEADER + length);
+    if (crc32(payload) !== checksum) break;
+    let parsed: Payload;
+    try {
+      parsed = JSON.parse(payload.toString('utf8')) as Payload;
+    } catch {
+      break;
+    }
+    records.push(toRecord(parsed));
+    at += HEADER + length;
+  }
+  return { records, end: fileOffset + at, size };
+}
+
+function frame(payload: Payload): Buffer {
+  const json = Buffer.from(JSON.stringify(payload), 'utf8');
+  const framed = Buffer.allocUnsafe(HEADER + json.length);
+  framed.writeUInt32LE(json.length, 0);
+  framed.writeUInt32LE(crc32(json), 4);
+  json.copy(framed, HEADER);
+  return framed;
+}
+
+/**
+ * Opens (creating if needed) a journal, truncating a torn tail. The records it holds are
+ * available at once through `read()`: `createTracker({ store })` re-folds them.
+ */
+export async function openJournalStore(options: JournalOptions): Promise<JournalStore> {
+  const policy = options.fsync ?? 'every';
+  const fd = openSync(options.path, 'a+');
+  const { records, end, size } = scan(fd);
+  let truncatedAt: number | null = null;
+  if (end < size) {
+    ftruncateSync(fd, end);
+    fsyncSync(fd);
+    truncatedAt = end;
+  }
+  let offset = end;
+  let pending: { buffers: Buffer[]; waiters: { record: StoreRecord; resolve: (r: StoreRecord) => void; reject: (e: unknown) => void }[] } | null = null;
+  let closed = false;
+  let dirty = false;
+  const timer = typeof policy === 'object'
+    ? setInterval(() => { if (dirty) { dirty = false; fsyncSync(fd); } }, policy.intervalMs).unref()
+    : null;
+
+  /** Writes everything appended since the last flush in one go, then fsyncs per policy. */
+  function flush(): void {
+    const batch = pending;
+    pending = null;
+    if (batch === null) return;
+    try {
+      const data = batch.buffers.length === 1 ? batch.buffers[0]! : Buffer.concat(batch.buffers);
+      let written = 0;
+      while (written < data.length) written += writeSync(fd, data, written, data.length - written, offset + written);
+      offset += data.length;
+      if (policy === 'every') fsyncSync(fd);
+      else dirty = true;
+      for (const w of batch.waiters) w.resolve(w.record);
+    } catch (error) {
+      for (const w of batch.waiters) w.reject(error);
+    }
+  }
+
+  return {
+    truncatedAt,
+    read: () => records,
+    append(record, body = null) {
+      if (closed) return Promise.reject(new Error('journal is closed'));
+      const stored = record as StoreRecord & { position: number };
+      stored.position = records.length + 1;
+      let framed: Buffer;
+      try {
+        framed = frame(toPayload(stored, body));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      records.push(stored);
+      return new Promise<StoreRecord>((resolve, reject) => {
+        if (pending === null) {
+          pending = { buffers: [], waiters: [] };
+          // Group commit: everything appended in this turn of the event loop shares one write.
+          setImmediate(flush);
+        }
+        pending.buffers.push(framed);
+        pending.waiters.push({ record: stored, resolve, reject });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      flush();
+      if (timer !== null) clearInterval(timer);
+      fsyncSync(fd);
+      closeSync(fd);
+    },
+  };
+}
