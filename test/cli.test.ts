@@ -70,6 +70,18 @@ describe('mluvii-state replay', () => {
     expect(a.summary.events.read).toBe(50);
   });
 
+  it('--store keeps the events in a journal; rebuild prints exactly what replay printed', async () => {
+    const journal = join(dir, 'sample.journal');
+    const replayed = await cli('replay', SAMPLE, '--json', '--store', journal);
+    expect(replayed.code).toBe(0);
+    const rebuilt = await cli('rebuild', '--store', journal, '--json');
+    expect(rebuilt.out).toBe(replayed.out);
+    const inMemory = await cli('replay', SAMPLE, '--json');
+    expect(inMemory.out).toBe(replayed.out);
+    expect((await cli('rebuild', '--store', journal, '--session', '7400003', '--json')).out)
+      .toBe((await cli('replay', SAMPLE, '--session', '7400003', '--json')).out);
+  });
+
   it('exits 2 with a clear message when the file cannot be read', async () => {
     const { code, err } = await cli('replay', join(dir, 'missing.ndjson'));
     expect(code).toBe(2);
