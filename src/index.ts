@@ -27,3 +27,5 @@ export { readWebhookLines, unwrapLine, type WebhookLine } from './replay/readWeb
 export { replayInto, latestEventMs, type ReplayResult } from './replay/replay.js';
 export { openJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
 export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
+export { createPostgresStore, migrations as postgresMigrations, type PostgresStore, type PostgresStoreOptions, type LogCheckpoint } from './store/createPostgresStore.js';
+export { isSharedStore, type SharedEventStore } from './store/eventStore.js';

@@ -59,7 +59,7 @@ describe('journal store', () => {
     await ingestAll(createTracker({ store }), lines.slice(0, 20));
     await store.close();
     const bytes = readFileSync(path);
-    bytes[bytes.length - 3] ^= 0xff; // corrupt the last record's payload
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff; // corrupt the last record's payload
     writeFileSync(path, bytes);
     const reopened = await openJournalStore({ path });
     expect(reopened.read()).toHaveLength(19);

@@ -1,12 +1,15 @@
 /** `--store <journal path | postgres URL>`: which durable store a command works on. */
 import type { EventStore } from '../store/eventStore.js';
 import { openJournalStore } from '../store/createJournalStore.js';
+import { createPostgresStore } from '../store/createPostgresStore.js';
 
 export interface OpenedStore { readonly store: EventStore; close(): Promise<void> }
 
+/** A `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is a journal path. */
 export async function openStore(location: string): Promise<OpenedStore> {
   if (/^postgres(ql)?:\/\//.test(location)) {
-    throw new Error('PostgreSQL stores are not built yet (issue 5, second part); use a journal path');
+    const store = await createPostgresStore({ url: location });
+    return { store, close: () => store.close() };
   }
   const journal = await openJournalStore({ path: location });
   return { store: journal, close: () => journal.close() };

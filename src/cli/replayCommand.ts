@@ -58,6 +58,7 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
   }
   try {
     const tracker = createTracker({ clock: () => now, ...(opened === null ? {} : { store: opened.store }) });
+    await tracker.ready;
     const showProgress = io.isTTY && total >= PROGRESS_MIN_BYTES;
     let read = 0;
     try {
@@ -70,7 +71,9 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     if (showProgress) io.err('\n');
     // A replay is deterministic: `stalled` is judged at the latest event time unless --now says otherwise.
     if (nowOption === null) now = (await latestEventMs(tracker.store.read())) ?? Date.now();
-    return report(tracker, file, options, io);
+    const code = report(tracker, file, options, io);
+    await tracker.close();
+    return code;
   } finally {
     await opened?.close();
   }
@@ -94,8 +97,11 @@ export async function runRebuild(options: ReplayCommandOptions, io: Output): Pro
   try {
     let now = nowOption ?? 0;
     const tracker = createTracker({ clock: () => now, store: opened.store });
+    await tracker.ready;
     if (nowOption === null) now = (await latestEventMs(opened.store.read())) ?? Date.now();
-    return report(tracker, options.store, options, io);
+    const code = report(tracker, options.store, options, io);
+    await tracker.close();
+    return code;
   } finally {
     await opened.close();
   }

@@ -62,3 +62,21 @@ export interface EventStore {
   /** Every record in position order. */
   read(): Iterable<StoreRecord> | AsyncIterable<StoreRecord>;
 }
+
+/**
+ * A store several tracker processes share (PostgreSQL). Trackers over it fold the log as the
+ * store orders it, reading it (and following it) rather than folding what they appended, so
+ * every process converges to the same views.
+ */
+export interface SharedEventStore<Checkpoint = unknown> extends EventStore {
+  readonly shared: true;
+  append(record: NewStoreRecord, body?: string | null): Promise<StoreRecord>;
+  /** Records after `checkpoint` (null: from the start) that are safe to consume, in log order. */
+  readAfter(checkpoint: Checkpoint | null, limit?: number): Promise<{ records: StoreRecord[]; checkpoint: Checkpoint | null }>;
+  /** Calls `wake` whenever the log may have grown; resolves to a function that stops watching. */
+  watch(wake: () => void): Promise<() => Promise<void>>;
+}
+
+export function isSharedStore(store: EventStore): store is SharedEventStore {
+  return (store as Partial<SharedEventStore>).shared === true;
+}

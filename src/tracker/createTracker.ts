@@ -17,7 +17,7 @@ import { EMAIL_THREAD_STATE_NAMES } from '../fold/emailThreadFold.js';
 import { createStreamFold, type AnomalyChange, type StreamEntry, type StreamFold } from '../fold/streamFold.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
 import { compactEvent } from '../store/compactEvent.js';
-import type { EventStore, NewStoreRecord, StoreRecord, StoredEvent } from '../store/eventStore.js';
+import { isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
 import { DEFAULT_STALLED_THRESHOLDS, findStalled, type StalledThresholds } from '../views/stalled.js';
 import { buildEmailThreadView, buildOperatorView, buildSessionView, iso } from '../views/views.js';
 import type {
@@ -131,6 +131,91 @@ export interface Tracker {
   subscribe(listener: (notice: TrackerNotice) => void): () => void;
   /** The store this tracker appends to. */
   readonly store: EventStore;
+  /**
+   * Settles once the tracker has folded what its store held when it was created. Immediate for
+   * in-memory and journal stores (re-folded synchronously); for a shared store (PostgreSQL) it
+   * is the initial catch-up, after which the tracker keeps following the log.
+   */
+  readonly ready: Promise<void>;
+  /** Stops following a shared store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Follows a shared store's log: catches up, then wakes on every notification or poll tick and
+ * applies what is new, one pump at a time. `resultOf` resolves when a position has been applied.
+ */
+function createFollower(store: import('../store/eventStore.js').SharedEventStore, apply: (record: StoreRecord) => IngestResult) {
+  let checkpoint: unknown = null;
+  let pumping: Promise<void> | null = null;
+  let again = false;
+  let stop: (() => Promise<void>) | null = null;
+  let closed = false;
+  // Results of recently applied positions, for ingests whose append returned after the pump
+  // had already applied their record (bounded: old entries are dropped).
+  const recent = new Map<number, IngestResult>();
+  const waiters = new Map<number, (result: IngestResult) => void>();
+  const RECENT_LIMIT = 10_000;
+
+  async function drain(): Promise<void> {
+    for (;;) {
+      const page = await store.readAfter(checkpoint);
+      for (const record of page.records) apply(record);
+      checkpoint = page.checkpoint;
+      if (page.records.length === 0) return;
+    }
+  }
+  function pump(): Promise<void> {
+    if (pumping !== null) {
+      again = true;
+      return pumping;
+    }
+    pumping = (async () => {
+      try {
+        do {
+          again = false;
+          await drain();
+        } while (again && !closed);
+      } finally {
+        pumping = null;
+      }
+    })();
+    return pumping;
+  }
+  const ready = (async () => {
+    await pump();
+    stop = await store.watch(() => { if (!closed) void pump().catch(() => undefined); });
+  })();
+
+  return {
+    ready,
+    settle(result: IngestResult) {
+      const waiter = waiters.get(result.position);
+      if (waiter !== undefined) {
+        waiters.delete(result.position);
+        waiter(result);
+        return;
+      }
+      recent.set(result.position, result);
+      if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+    },
+    resultOf(position: number): Promise<IngestResult> {
+      const done = recent.get(position);
+      if (done !== undefined) {
+        recent.delete(position);
+        return Promise.resolve(done);
+      }
+      const result = new Promise<IngestResult>((resolve) => waiters.set(position, resolve));
+      void pump().catch(() => undefined);
+      return result;
+    },
+    async close() {
+      closed = true;
+      await ready.catch(() => undefined);
+      await pumping?.catch(() => undefined);
+      await stop?.();
+    },
+  };
 }
 
 const SEVERITY: Record<AnomalyKind, AnomalySeverity> = {
@@ -323,6 +408,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   function finish(record: StoreRecord): IngestResult {
     const result = apply(record);
     if (record.kind === 'event' && record.event.identity !== null) pendingIdentities.delete(record.event.identity);
+    if (following !== null) following.settle(result);
     if (listeners.size > 0) {
       for (const stream of result.streams) notify({ type: 'state-changed', stream, position: record.position });
       for (const anomaly of result.raised) notify({ type: 'anomaly-raised', anomaly });
@@ -331,9 +417,12 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return result;
   }
 
-  // Rebuild from a store that already holds records.
-  const existing = store.read();
-  if (Symbol.iterator in existing) for (const record of existing) apply(record);
+  // Rebuild from a store that already holds records; follow a shared one.
+  const following = isSharedStore(store) ? createFollower(store, finish) : null;
+  if (following === null) {
+    const existing = store.read();
+    if (Symbol.iterator in existing) for (const record of existing) apply(record);
+  }
 
   function sessionView(stream: AnyStream): SessionView {
     return buildSessionView(entityIdOf(stream.id), stream.state as SessionState, stream as StreamFold<SessionState>);
@@ -398,11 +487,15 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
   return {
     store,
+    ready: following?.ready ?? Promise.resolve(),
+    close: () => following?.close() ?? Promise.resolve(),
 
     ingest(body, ingestOptions = {}) {
       try {
         const receivedAt = toMs(ingestOptions.receivedAt, clock);
         const { record, text } = decide(body, receivedAt, ingestOptions.source ?? null);
+        // A shared store decides the order: fold what the log says, when the log says it.
+        if (following !== null) return (store.append(record, text) as Promise<StoreRecord>).then((stored) => following.resultOf(stored.position));
         const appended = store.append(record, text);
         // A synchronous store (in memory) needs no async machinery per event.
         if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));

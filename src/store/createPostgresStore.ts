@@ -1,0 +1,243 @@
+/**
+ * A PostgreSQL event store shared by any number of tracker processes.
+ *
+ * Schema (created by the library, versioned in `<schema>.migrations`): one table `log` holds
+ * every delivery (events, dead letters, re-deliveries), numbered by a global `position`
+ * (bigserial) and stamped with the inserting transaction's id (`tx`, xid8).
+ *
+ * - Idempotent appends: a partial unique index on `identity` (events only). A retried webhook
+ *   hitting two receivers at once is stored once; the loser's insert does nothing and it records
+ *   a re-delivery instead. No read-then-write race.
+ * - Stream version: each event gets the next version of its stream, checked by a unique index
+ *   on `(stream_id, stream_version)`; a concurrent append to the same stream retries
+ *   (optimistic concurrency).
+ * - The gap problem: a transaction that commits late can own a lower position than rows already
+ *   read, and a reader going by position alone would skip it. Readers therefore consume the log
+ *   in `(tx, position)` order and only rows with `tx < pg_snapshot_xmin(pg_current_snapshot())`:
+ *   every transaction below that horizon has finished, and any row that becomes visible later
+ *   has a larger `tx`, so it sorts after everything read. All processes see the same order.
+ * - Following: appends `NOTIFY` a channel; followers `LISTEN` and also poll (default every
+ *   500 ms) in case a notification is missed.
+ */
+import pg from 'pg';
+import { parseWebhook } from '../catalogue/parseWebhook.js';
+import type { ParseError, RawBody } from '../types.js';
+import { compactEvent } from './compactEvent.js';
+import type { NewStoreRecord, SharedEventStore, StoreRecord } from './eventStore.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://` / `postgresql://` URL; or give `pool`. */
+  readonly url?: string;
+  readonly pool?: pg.Pool;
+  /** Schema holding the tables; default `mluvii_state`. */
+  readonly schema?: string;
+  /** Poll interval of followers, in case a NOTIFY is missed. Default 500 ms. */
+  readonly pollMs?: number;
+}
+
+/** Where a follower is in the log. */
+export interface LogCheckpoint { readonly tx: string; readonly position: number }
+
+export interface PostgresStore extends SharedEventStore<LogCheckpoint> {
+  /** The whole readable log, in log order. */
+  read(): AsyncIterable<StoreRecord>;
+  /** Ends the pool if the store created it. */
+  close(): Promise<void>;
+}
+
+/** Migrations, in order; each runs once, recorded in `<schema>.migrations`. */
+export function migrations(schema: string): string[] {
+  const s = `"${schema.replace(/"/g, '""')}"`;
+  return [
+    `CREATE TABLE ${s}.log (
+       position bigserial PRIMARY KEY,
+       tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
+       kind text NOT NULL CHECK (kind IN ('event', 'dead-letter', 'redelivery')),
+       received_at timestamptz NOT NULL,
+       source text,
+       stream_id text,
+       stream_version integer,
+       event_type text,
+       event_time_us bigint,
+       identity text,
+       fingerprint text,
+       body text,
+       original_position bigint,
+       error jsonb,
+       raw jsonb
+     );
+     CREATE UNIQUE INDEX log_identity ON ${s}.log (identity) WHERE kind = 'event' AND identity IS NOT NULL;
+     CREATE UNIQUE INDEX log_stream_version ON ${s}.log (stream_id, stream_version) WHERE kind = 'event';
+     CREATE INDEX log_order ON ${s}.log (tx, position);`,
+  ];
+}
+
+const quote = (schema: string) => `"${schema.replace(/"/g, '""')}"`;
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const s = quote(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // One migrator at a time across processes.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mluvii-state:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.migrations`);
+    const done = new Set(rows.map((r) => r.version));
+    for (const [i, sql] of migrations(schema).entries()) {
+      if (done.has(i + 1)) continue;
+      await client.query(sql);
+      await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [i + 1]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function encodeRaw(raw: RawBody): unknown {
+  if (typeof raw === 'string') return { s: raw };
+  if (raw instanceof Uint8Array) return { b64: Buffer.from(raw).toString('base64') };
+  try {
+    return { j: JSON.parse(JSON.stringify(raw ?? null)) };
+  } catch {
+    return { s: String(raw) };
+  }
+}
+function decodeRaw(raw: { s?: string; b64?: string; j?: unknown }): RawBody {
+  if (raw.s !== undefined) return raw.s;
+  if (raw.b64 !== undefined) return Buffer.from(raw.b64, 'base64');
+  return raw.j;
+}
+
+function eventOf(text: string) {
+  const parsed = parseWebhook(text, { maxBytes: Number.MAX_SAFE_INTEGER });
+  if (!parsed.ok) throw new Error(`the log holds an event that no longer parses: ${parsed.error.message}`);
+  return compactEvent(parsed.event);
+}
+
+interface Row {
+  position: string; tx: string; kind: StoreRecord['kind']; received_at: Date; source: string | null;
+  body: string | null; identity: string | null; original_position: string | null; error: ParseError | null; raw: { s?: string; b64?: string; j?: unknown } | null;
+}
+
+function toRecord(row: Row): StoreRecord {
+  const base = { position: Number(row.position), receivedAt: row.received_at.getTime(), source: row.source };
+  switch (row.kind) {
+    case 'event': return { kind: 'event', ...base, event: eventOf(row.body!) };
+    case 'dead-letter': return { kind: 'dead-letter', ...base, raw: decodeRaw(row.raw ?? {}), error: row.error! };
+    case 'redelivery': return {
+      kind: 'redelivery', ...base, originalPosition: Number(row.original_position), identity: row.identity!,
+      conflicting: row.body === null ? null : eventOf(row.body),
+    };
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const schema = options.schema ?? 'mluvii_state';
+  const s = quote(schema);
+  const ownPool = options.pool === undefined;
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: 8 });
+  await migrate(pool, schema);
+  const channel = `mluvii_state_${schema}`.replace(/[^a-zA-Z0-9_]/g, '_');
+
+  async function insertEvent(record: Extract<NewStoreRecord, { kind: 'event' }>, body: string): Promise<StoreRecord> {
+    const { event } = record;
+    for (;;) {
+      try {
+        const { rows } = await pool.query<{ position: string }>(
+          `INSERT INTO ${s}.log (kind, received_at, source, stream_id, stream_version, event_type, event_time_us, identity, fingerprint, body)
+           VALUES ('event', to_timestamp($1 / 1000.0), $2, $3,
+                   COALESCE((SELECT max(stream_version) FROM ${s}.log WHERE kind = 'event' AND stream_id = $3), 0) + 1,
+                   $4, $5, $6, $7, $8)
+           ON CONFLICT (identity) WHERE kind = 'event' AND identity IS NOT NULL DO NOTHING
+           RETURNING position`,
+          [record.receivedAt, record.source, event.stream, event.eventType, event.time, event.identity, event.fingerprint, body],
+        );
+        if (rows.length === 1) {
+          void pool.query(`SELECT pg_notify($1, '')`, [channel]).catch(() => undefined);
+          return { ...record, position: Number(rows[0]!.position) };
+        }
+      } catch (error) {
+        // Another process took this stream version first: read the new maximum and try again.
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'log_stream_version') continue;
+        throw error;
+      }
+      // The identity is stored already (another receiver, or an earlier delivery): a re-delivery.
+      const { rows: existing } = await pool.query<{ position: string; fingerprint: string }>(
+        `SELECT position, fingerprint FROM ${s}.log WHERE kind = 'event' AND identity = $1`, [event.identity]);
+      if (existing.length === 0) continue; // the winner rolled back: try again
+      const conflicting = existing[0]!.fingerprint === event.fingerprint ? null : event;
+      return insertOther({
+        kind: 'redelivery', position: 0, receivedAt: record.receivedAt, source: record.source,
+        originalPosition: Number(existing[0]!.position), identity: event.identity!, conflicting,
+      }, conflicting === null ? null : body);
+    }
+  }
+
+  async function insertOther(record: Exclude<NewStoreRecord, { kind: 'event' }>, body: string | null): Promise<StoreRecord> {
+    const { rows } = record.kind === 'dead-letter'
+      ? await pool.query<{ position: string }>(
+        `INSERT INTO ${s}.log (kind, received_at, source, event_type, error, raw) VALUES ('dead-letter', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position`,
+        [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRaw(record.raw))])
+      : await pool.query<{ position: string }>(
+        `INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position`,
+        [record.receivedAt, record.source, record.identity, record.originalPosition, body]);
+    void pool.query(`SELECT pg_notify($1, '')`, [channel]).catch(() => undefined);
+    return { ...record, position: Number(rows[0]!.position) } as StoreRecord;
+  }
+
+  async function readAfter(checkpoint: LogCheckpoint | null, limit = 5000) {
+    const { rows } = await pool.query<Row>(
+      `SELECT position, tx::text AS tx, kind, received_at, source, body, identity, original_position, error, raw
+         FROM ${s}.log
+        WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($1::xid8 IS NULL OR (tx, position) > ($1::xid8, $2::bigint))
+        ORDER BY tx, position
+        LIMIT $3`,
+      [checkpoint?.tx ?? null, checkpoint?.position ?? 0, limit]);
+    const last = rows.at(-1);
+    return { records: rows.map(toRecord), checkpoint: last === undefined ? checkpoint : { tx: last.tx, position: Number(last.position) } };
+  }
+
+  return {
+    shared: true,
+    append(record, body = null) {
+      if (record.kind === 'event') {
+        if (body === null) return Promise.reject(new Error('a PostgreSQL store needs the body text of every event'));
+        return insertEvent(record, body);
+      }
+      return insertOther(record, body);
+    },
+    async *read() {
+      let checkpoint: LogCheckpoint | null = null;
+      for (;;) {
+        const page = await readAfter(checkpoint);
+        yield* page.records;
+        if (page.records.length === 0) return;
+        checkpoint = page.checkpoint;
+      }
+    },
+    readAfter,
+    async watch(wake) {
+      const client = await pool.connect();
+      client.on('notification', () => wake());
+      await client.query(`LISTEN ${channel}`);
+      const timer = setInterval(wake, options.pollMs ?? 500);
+      return async () => {
+        clearInterval(timer);
+        await client.query(`UNLISTEN ${channel}`).catch(() => undefined);
+        client.release();
+      };
+    },
+    async close() {
+      if (ownPool) await pool.end();
+    },
+  };
+}
