@@ -168,17 +168,7 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
 
   const record = data as Record<string, unknown>;
   const fingerprint = fingerprintOf(text);
-  if (!isEventType(eventType)) {
-    const roles = unknownRoles(eventType, record);
-    const event: NormalizedEvent = {
-      known: false, eventType, data: record, family: 'unknown',
-      stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
-      actor: roles.actor, target: roles.target, participant: roles.participant,
-      time: null, timeText: null, rank: 0, fingerprint,
-      identity: identityOf({ eventType, known: false, timeUs: null, data: record, fingerprint }),
-    };
-    return { ok: true, event, text };
-  }
+  if (!isEventType(eventType)) return { ok: true, event: buildEvent(eventType, record, null, fingerprint), text };
 
   const spec = EVENT_CATALOGUE[eventType];
   if (!checkerFor(eventType).Check(record)) return fail(body, schemaError(eventType, record));
@@ -193,9 +183,8 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
   }
 
   let time: number | null = null;
-  let timeText: string | null = null;
   if (spec.timeField !== null) {
-    timeText = record[spec.timeField] as string;
+    const timeText = record[spec.timeField] as string;
     time = parseTimestampUs(timeText);
     if (time === null) return fail(body, timestampError(eventType, spec.timeField, timeText));
   }
@@ -203,15 +192,33 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
     return fail(body, timestampError(eventType, 'started', record.started));
   }
 
-  const roles = rolesOf(eventType, record);
-  const event = {
-    known: true, eventType, data: record, family: spec.family,
+  return { ok: true, event: buildEvent(eventType, record, time, fingerprint), text };
+}
+
+/** The normalized event of a validated (or trusted) payload whose time is already parsed. */
+function buildEvent(eventType: string, record: Record<string, unknown>, time: number | null, fingerprint: string): NormalizedEvent {
+  const known = isEventType(eventType);
+  const spec = known ? EVENT_CATALOGUE[eventType] : null;
+  const roles = known ? rolesOf(eventType, record) : unknownRoles(eventType, record);
+  return {
+    known, eventType, data: record, family: spec?.family ?? 'unknown',
     stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
     actor: roles.actor, target: roles.target, participant: roles.participant,
-    time, timeText, rank: spec.rank, fingerprint,
-    identity: identityOf({ eventType, known: true, timeUs: time, data: record, fingerprint }),
+    time, timeText: spec?.timeField == null ? null : (record[spec.timeField] as string), rank: spec?.rank ?? 0, fingerprint,
+    identity: identityOf({ eventType, known, timeUs: time, data: record, fingerprint }),
   } as NormalizedEvent;
-  return { ok: true, event, text };
+}
+
+/**
+ * Normalizes a body this library validated before (read back from a store whose records are
+ * checksummed), skipping validation and hashing: a restart re-reads every stored event, and
+ * those checks were already paid for at ingest. Not for untrusted input: use {@link parseWebhook}.
+ */
+export function normalizeTrusted(text: string, fingerprint: string): NormalizedEvent {
+  const { eventType, data } = JSON.parse(text) as { eventType: string; data: Record<string, unknown> };
+  const timeField = isEventType(eventType) ? EVENT_CATALOGUE[eventType].timeField : null;
+  const time = timeField === null ? null : parseTimestampUs(data[timeField] as string);
+  return buildEvent(eventType, data, time, fingerprint);
 }
 
 function timestampError(eventType: string, field: string, value: string): ParseError {

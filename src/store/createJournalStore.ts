@@ -3,7 +3,10 @@
  * events as the body text mluvii sent, dead letters with their error, re-deliveries), each with
  * its global position and receive time.
  *
- * Record framing: `u32 length | u32 crc32 | payload` (little-endian; payload is UTF-8 JSON). On
+ * Record framing: `u32 length | u32 crc32 | payload` (little-endian). The payload is a one-line
+ * JSON header, then for events (and conflicting re-deliveries) a newline and the body text as
+ * delivered, unescaped: re-opening parses each body once, without re-validating it (the CRC
+ * guards the bytes; the body was validated when it was appended). On
  * open the journal is scanned; a torn tail (a record cut short or failing its CRC, as a crash
  * mid-append leaves it) is truncated, and every complete record before it is kept.
  *
@@ -17,7 +20,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { parseWebhook } from '../catalogue/parseWebhook.js';
+import { normalizeTrusted } from '../catalogue/parseWebhook.js';
 import type { ParseError, RawBody } from '../types.js';
 import { compactEvent } from './compactEvent.js';
 import type { EventStore, NewStoreRecord, StoreRecord } from './eventStore.js';
@@ -40,11 +43,15 @@ export interface JournalStore extends EventStore {
 
 const HEADER = 8;
 
-/** `p` position, `r` receivedAt, `s` source; per kind: `b` body text, `raw` + `e` error, `o` `i` `c`. */
-type Payload =
-  | { k: 'e'; p: number; r: number; s: string | null; b: string }
+/**
+ * Header fields: `p` position, `r` receivedAt, `s` source, `f` fingerprint of the body that
+ * follows (events, conflicting re-deliveries); dead letters: `raw`, `e` error; re-deliveries:
+ * `o` original position, `i` identity.
+ */
+type Header =
+  | { k: 'e'; p: number; r: number; s: string | null; f: string }
   | { k: 'd'; p: number; r: number; s: string | null; raw: { s: string } | { b64: string } | { j: unknown }; e: ParseError }
-  | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; c: string | null };
+  | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; f: string | null };
 
 function encodeRaw(raw: RawBody): { s: string } | { b64: string } | { j: unknown } {
   if (typeof raw === 'string') return { s: raw };
@@ -62,33 +69,32 @@ function decodeRaw(raw: { s: string } | { b64: string } | { j: unknown }): RawBo
   return raw.j;
 }
 
-/** The event a stored body text stands for, exactly as the tracker normalized it on ingest. */
-function eventOf(text: string) {
-  const parsed = parseWebhook(text, { maxBytes: Number.MAX_SAFE_INTEGER });
-  if (!parsed.ok) throw new Error(`journal holds an event that no longer parses: ${parsed.error.message}`);
-  return compactEvent(parsed.event);
-}
+/** The event a stored body stands for, exactly as the tracker normalized it on ingest. */
+const eventOf = (body: string, fingerprint: string) => compactEvent(normalizeTrusted(body, fingerprint));
 
-function toRecord(payload: Payload): StoreRecord {
-  switch (payload.k) {
-    case 'e': return { kind: 'event', position: payload.p, receivedAt: payload.r, source: payload.s, event: eventOf(payload.b) };
-    case 'd': return { kind: 'dead-letter', position: payload.p, receivedAt: payload.r, source: payload.s, raw: decodeRaw(payload.raw), error: payload.e };
+function toRecord(header: Header, body: string | null): StoreRecord {
+  switch (header.k) {
+    case 'e': return { kind: 'event', position: header.p, receivedAt: header.r, source: header.s, event: eventOf(body!, header.f) };
+    case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRaw(header.raw), error: header.e };
     case 'r': return {
-      kind: 'redelivery', position: payload.p, receivedAt: payload.r, source: payload.s, originalPosition: payload.o, identity: payload.i,
-      conflicting: payload.c === null ? null : eventOf(payload.c),
+      kind: 'redelivery', position: header.p, receivedAt: header.r, source: header.s, originalPosition: header.o, identity: header.i,
+      conflicting: header.f === null ? null : eventOf(body!, header.f),
     };
   }
 }
 
-function toPayload(record: StoreRecord, body: string | null): Payload {
+function payloadOf(record: StoreRecord, body: string | null): string {
   switch (record.kind) {
     case 'event':
       if (body === null) throw new Error('a journal needs the body text of every event');
-      return { k: 'e', p: record.position, r: record.receivedAt, s: record.source, b: body };
+      return `${JSON.stringify({ k: 'e', p: record.position, r: record.receivedAt, s: record.source, f: record.event.fingerprint })}\n${body}`;
     case 'dead-letter':
-      return { k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRaw(record.raw), e: record.error };
-    case 'redelivery':
-      return { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, c: record.conflicting === null ? null : body };
+      return JSON.stringify({ k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRaw(record.raw), e: record.error });
+    case 'redelivery': {
+      const conflicting = record.conflicting !== null && body !== null;
+      const header = { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, f: conflicting ? record.conflicting!.fingerprint : null };
+      return conflicting ? `${JSON.stringify(header)}\n${body}` : JSON.stringify(header);
+    }
   }
 }
 
@@ -125,20 +131,22 @@ function scan(fd: number): { records: StoreRecord[]; end: number; size: number }
     }
     const payload = chunk.subarray(at + HEADER, at + HEADER + length);
     if (crc32(payload) !== checksum) break;
-    let parsed: Payload;
+    const text = payload.toString('utf8');
+    const newline = text.indexOf('\n');
+    let header: Header;
     try {
-      parsed = JSON.parse(payload.toString('utf8')) as Payload;
+      header = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Header;
     } catch {
       break;
     }
-    records.push(toRecord(parsed));
+    records.push(toRecord(header, newline === -1 ? null : text.slice(newline + 1)));
     at += HEADER + length;
   }
   return { records, end: fileOffset + at, size };
 }
 
-function frame(payload: Payload): Buffer {
-  const json = Buffer.from(JSON.stringify(payload), 'utf8');
+function frame(payload: string): Buffer {
+  const json = Buffer.from(payload, 'utf8');
   const framed = Buffer.allocUnsafe(HEADER + json.length);
   framed.writeUInt32LE(json.length, 0);
   framed.writeUInt32LE(crc32(json), 4);
@@ -195,7 +203,7 @@ export async function openJournalStore(options: JournalOptions): Promise<Journal
       stored.position = records.length + 1;
       let framed: Buffer;
       try {
-        framed = frame(toPayload(stored, body));
+        framed = frame(payloadOf(stored, body));
       } catch (error) {
         return Promise.reject(error);
       }

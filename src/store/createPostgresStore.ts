@@ -20,7 +20,7 @@
  *   500 ms) in case a notification is missed.
  */
 import pg from 'pg';
-import { parseWebhook } from '../catalogue/parseWebhook.js';
+import { normalizeTrusted } from '../catalogue/parseWebhook.js';
 import type { ParseError, RawBody } from '../types.js';
 import { compactEvent } from './compactEvent.js';
 import type { NewStoreRecord, SharedEventStore, StoreRecord } from './eventStore.js';
@@ -114,25 +114,22 @@ function decodeRaw(raw: { s?: string; b64?: string; j?: unknown }): RawBody {
   return raw.j;
 }
 
-function eventOf(text: string) {
-  const parsed = parseWebhook(text, { maxBytes: Number.MAX_SAFE_INTEGER });
-  if (!parsed.ok) throw new Error(`the log holds an event that no longer parses: ${parsed.error.message}`);
-  return compactEvent(parsed.event);
-}
+/** The event a stored body stands for (validated when appended; rows are not re-validated). */
+const eventOf = (body: string, fingerprint: string) => compactEvent(normalizeTrusted(body, fingerprint));
 
 interface Row {
   position: string; tx: string; kind: StoreRecord['kind']; received_at: Date; source: string | null;
-  body: string | null; identity: string | null; original_position: string | null; error: ParseError | null; raw: { s?: string; b64?: string; j?: unknown } | null;
+  body: string | null; identity: string | null; fingerprint: string | null; original_position: string | null; error: ParseError | null; raw: { s?: string; b64?: string; j?: unknown } | null;
 }
 
 function toRecord(row: Row): StoreRecord {
   const base = { position: Number(row.position), receivedAt: row.received_at.getTime(), source: row.source };
   switch (row.kind) {
-    case 'event': return { kind: 'event', ...base, event: eventOf(row.body!) };
+    case 'event': return { kind: 'event', ...base, event: eventOf(row.body!, row.fingerprint!) };
     case 'dead-letter': return { kind: 'dead-letter', ...base, raw: decodeRaw(row.raw ?? {}), error: row.error! };
     case 'redelivery': return {
       kind: 'redelivery', ...base, originalPosition: Number(row.original_position), identity: row.identity!,
-      conflicting: row.body === null ? null : eventOf(row.body),
+      conflicting: row.body === null ? null : eventOf(row.body, row.fingerprint!),
     };
   }
 }
@@ -187,15 +184,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         `INSERT INTO ${s}.log (kind, received_at, source, event_type, error, raw) VALUES ('dead-letter', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position`,
         [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRaw(record.raw))])
       : await pool.query<{ position: string }>(
-        `INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position`,
-        [record.receivedAt, record.source, record.identity, record.originalPosition, body]);
+        `INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body, fingerprint) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6) RETURNING position`,
+        [record.receivedAt, record.source, record.identity, record.originalPosition, body, record.conflicting?.fingerprint ?? null]);
     void pool.query(`SELECT pg_notify($1, '')`, [channel]).catch(() => undefined);
     return { ...record, position: Number(rows[0]!.position) } as StoreRecord;
   }
 
   async function readAfter(checkpoint: LogCheckpoint | null, limit = 5000) {
     const { rows } = await pool.query<Row>(
-      `SELECT position, tx::text AS tx, kind, received_at, source, body, identity, original_position, error, raw
+      `SELECT position, tx::text AS tx, kind, received_at, source, body, identity, fingerprint, original_position, error, raw
          FROM ${s}.log
         WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
           AND ($1::xid8 IS NULL OR (tx, position) > ($1::xid8, $2::bigint))
