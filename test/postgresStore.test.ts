@@ -39,6 +39,10 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL store', () => {
     expect(kinds.map((k) => [k.kind, Number(k.n)])).toEqual([
       ['dead-letter', 1], ['event', live.stats().applied + live.stats().unknown], ['redelivery', live.stats().duplicates],
     ]);
+    // Stream versions number each stream's events in log order; dead letters have their view.
+    const versions = await query<{ stream_id: string; v: string[] }>(`SELECT stream_id, array_agg(stream_version ORDER BY position) AS v FROM "${s}".events GROUP BY stream_id`);
+    for (const { v } of versions) expect(v.map(Number)).toEqual(v.map((_, i) => i + 1));
+    expect(await query(`SELECT count(*)::int AS n FROM "${s}".dead_letters`)).toEqual([{ n: 1 }]);
     await Promise.all([live.close(), rebuilt.close()]);
     await store.close();
   });

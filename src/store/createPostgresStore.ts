@@ -8,9 +8,12 @@
  * - Idempotent appends: a partial unique index on `identity` (events only). A retried webhook
  *   hitting two receivers at once is stored once; the loser's insert does nothing and it records
  *   a re-delivery instead. No read-then-write race.
- * - Stream version: each event gets the next version of its stream, checked by a unique index
- *   on `(stream_id, stream_version)`; a concurrent append to the same stream retries
- *   (optimistic concurrency).
+ * - Stream version: the view `events` numbers each stream's events in log order
+ *   (`row_number()`), rather than each insert claiming `max + 1`: the tracker never checks an
+ *   expected version before appending (it accepts every valid event and orders by event time),
+ *   so there is nothing for optimistic concurrency to protect, and claiming versions made
+ *   concurrent appends to one session wait on each other's commit and retry (8x slower at 64
+ *   in flight, measured). Dead letters are in the view `dead_letters`.
  * - The gap problem: a transaction that commits late can own a lower position than rows already
  *   read, and a reader going by position alone would skip it. Readers therefore consume the log
  *   in `(tx, position)` order and only rows with `tx < pg_snapshot_xmin(pg_current_snapshot())`:
@@ -56,7 +59,6 @@ export function migrations(schema: string): string[] {
        received_at timestamptz NOT NULL,
        source text,
        stream_id text,
-       stream_version integer,
        event_type text,
        event_time_us bigint,
        identity text,
@@ -67,8 +69,14 @@ export function migrations(schema: string): string[] {
        raw jsonb
      );
      CREATE UNIQUE INDEX log_identity ON ${s}.log (identity) WHERE kind = 'event' AND identity IS NOT NULL;
-     CREATE UNIQUE INDEX log_stream_version ON ${s}.log (stream_id, stream_version) WHERE kind = 'event';
-     CREATE INDEX log_order ON ${s}.log (tx, position);`,
+     CREATE INDEX log_order ON ${s}.log (tx, position);
+     CREATE INDEX log_stream ON ${s}.log (stream_id, tx, position) WHERE kind = 'event';
+     CREATE VIEW ${s}.events AS
+       SELECT position, stream_id, row_number() OVER (PARTITION BY stream_id ORDER BY tx, position) AS stream_version,
+              event_type, event_time_us, received_at, source, identity, fingerprint, body
+         FROM ${s}.log WHERE kind = 'event';
+     CREATE VIEW ${s}.dead_letters AS
+       SELECT position, received_at, source, event_type, error, raw FROM ${s}.log WHERE kind = 'dead-letter';`,
   ];
 }
 
@@ -134,38 +142,28 @@ function toRecord(row: Row): StoreRecord {
   }
 }
 
-const UNIQUE_VIOLATION = '23505';
-
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const schema = options.schema ?? 'mluvii_state';
   const s = quote(schema);
   const ownPool = options.pool === undefined;
-  const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: 8 });
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: 20 });
   await migrate(pool, schema);
   const channel = `mluvii_state_${schema}`.replace(/[^a-zA-Z0-9_]/g, '_');
 
   async function insertEvent(record: Extract<NewStoreRecord, { kind: 'event' }>, body: string): Promise<StoreRecord> {
     const { event } = record;
     for (;;) {
-      try {
-        const { rows } = await pool.query<{ position: string }>(
-          `INSERT INTO ${s}.log (kind, received_at, source, stream_id, stream_version, event_type, event_time_us, identity, fingerprint, body)
-           VALUES ('event', to_timestamp($1 / 1000.0), $2, $3,
-                   COALESCE((SELECT max(stream_version) FROM ${s}.log WHERE kind = 'event' AND stream_id = $3), 0) + 1,
-                   $4, $5, $6, $7, $8)
+      // One round trip: the insert, and a notification delivered when it commits.
+      const { rows } = await pool.query<{ position: string }>(
+        `WITH inserted AS (
+           INSERT INTO ${s}.log (kind, received_at, source, stream_id, event_type, event_time_us, identity, fingerprint, body)
+           VALUES ('event', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (identity) WHERE kind = 'event' AND identity IS NOT NULL DO NOTHING
-           RETURNING position`,
-          [record.receivedAt, record.source, event.stream, event.eventType, event.time, event.identity, event.fingerprint, body],
-        );
-        if (rows.length === 1) {
-          void pool.query(`SELECT pg_notify($1, '')`, [channel]).catch(() => undefined);
-          return { ...record, position: Number(rows[0]!.position) };
-        }
-      } catch (error) {
-        // Another process took this stream version first: read the new maximum and try again.
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'log_stream_version') continue;
-        throw error;
-      }
+           RETURNING position)
+         SELECT position, pg_notify($9, '') FROM inserted`,
+        [record.receivedAt, record.source, event.stream, event.eventType, event.time, event.identity, event.fingerprint, body, channel],
+      );
+      if (rows.length === 1) return { ...record, position: Number(rows[0]!.position) };
       // The identity is stored already (another receiver, or an earlier delivery): a re-delivery.
       const { rows: existing } = await pool.query<{ position: string; fingerprint: string }>(
         `SELECT position, fingerprint FROM ${s}.log WHERE kind = 'event' AND identity = $1`, [event.identity]);
@@ -181,12 +179,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   async function insertOther(record: Exclude<NewStoreRecord, { kind: 'event' }>, body: string | null): Promise<StoreRecord> {
     const { rows } = record.kind === 'dead-letter'
       ? await pool.query<{ position: string }>(
-        `INSERT INTO ${s}.log (kind, received_at, source, event_type, error, raw) VALUES ('dead-letter', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position`,
-        [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRaw(record.raw))])
+        `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, event_type, error, raw) VALUES ('dead-letter', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position)
+         SELECT position, pg_notify($6, '') FROM inserted`,
+        [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRaw(record.raw)), channel])
       : await pool.query<{ position: string }>(
-        `INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body, fingerprint) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6) RETURNING position`,
-        [record.receivedAt, record.source, record.identity, record.originalPosition, body, record.conflicting?.fingerprint ?? null]);
-    void pool.query(`SELECT pg_notify($1, '')`, [channel]).catch(() => undefined);
+        `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body, fingerprint) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6) RETURNING position)
+         SELECT position, pg_notify($7, '') FROM inserted`,
+        [record.receivedAt, record.source, record.identity, record.originalPosition, body, record.conflicting?.fingerprint ?? null, channel]);
     return { ...record, position: Number(rows[0]!.position) } as StoreRecord;
   }
 
