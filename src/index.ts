@@ -29,3 +29,5 @@ export { openJournalStore, type JournalStore, type JournalOptions, type FsyncPol
 export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
 export { createPostgresStore, migrations as postgresMigrations, type PostgresStore, type PostgresStoreOptions, type LogCheckpoint } from './store/createPostgresStore.js';
 export { isSharedStore, type SharedEventStore } from './store/eventStore.js';
+export { createReceiver, type Receiver, type ReceiverOptions } from './adapters/http/createReceiver.js';
+export { toNodeListener, type FetchHandler } from './adapters/http/toNodeListener.js';

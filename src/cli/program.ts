@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runGenerate, type GenerateCommandOptions } from './generateCommand.js';
+import { runServe, type ServeOptions } from './serveCommand.js';
 import { runRebuild, runReplay, type Output, type ReplayCommandOptions } from './replayCommand.js';
 
 /**
@@ -80,6 +81,16 @@ export function createProgram(io: Output = processOutput): Command {
     .addOption(new Option('--out <file>', 'write to a file instead of stdout (gzip if it ends in .gz)'))
     .action(async (options: GenerateCommandOptions) => {
       process.exitCode = await runGenerate(options, io);
+    });
+
+  program.command('serve')
+    .description('Receive mluvii webhooks on POST /webhooks/mluvii and serve the picture over HTTP. Credentials from MLUVII_STATE_WEBHOOK_USER / _PASSWORD (or _TOKEN) and MLUVII_STATE_READ_TOKEN.')
+    .option('--port <n>', 'port to listen on', '8080')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--store <location>', 'a journal file path or postgres:// URL (default: memory only)')
+    .option('--insecure-no-auth', 'accept webhooks and reads without credentials (development only)')
+    .action(async (options: ServeOptions) => {
+      process.exitCode = await runServe(options, io);
     });
 
   return program;
