@@ -31,3 +31,4 @@ export { createPostgresStore, migrations as postgresMigrations, type PostgresSto
 export { isSharedStore, type SharedEventStore } from './store/eventStore.js';
 export { createReceiver, type Receiver, type ReceiverOptions } from './adapters/http/createReceiver.js';
 export { toNodeListener, type FetchHandler } from './adapters/http/toNodeListener.js';
+export { mluviiStatePlugin, type FastifyPluginOptions } from './adapters/http/fastifyPlugin.js';

@@ -48,3 +48,45 @@ describe('examples', () => {
     }
   });
 });
+
+describe('framework examples', () => {
+  const AUTH = `Basic ${Buffer.from('mluvii:pw').toString('base64')}`;
+  const created = '{"eventType":"SessionCreated","data":{"id":5,"tenantId":62,"channel":"Chat","source":"Default"}}';
+
+  it('express-receiver.ts mounts the receiver next to the app routes', async () => {
+    const { createApp } = await import('../examples/express-receiver.js');
+    const { app, tracker } = createApp({ password: 'pw', readToken: 'rt' });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${base}/hello`)).json()).toEqual({ hello: 'world' });
+      expect((await fetch(`${base}/mluvii/webhooks/mluvii`, { method: 'POST', body: created })).status).toBe(401);
+      const ok = await fetch(`${base}/mluvii/webhooks/mluvii`, { method: 'POST', body: created, headers: { authorization: AUTH, 'content-type': 'application/json' } });
+      expect(await ok.json()).toMatchObject({ outcome: 'applied' });
+      expect(await (await fetch(`${base}/mluvii/sessions/5`, { headers: { authorization: 'Bearer rt' } })).json()).toMatchObject({ id: 5, status: 'created' });
+      expect(tracker.stats().applied).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fastify-receiver.ts registers the receiver as a plugin under a prefix', async () => {
+    const { createApp } = await import('../examples/fastify-receiver.js');
+    const { app, tracker } = await createApp({ password: 'pw', readToken: 'rt' });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${base}/hello`)).json()).toEqual({ hello: 'world' });
+      expect((await fetch(`${base}/mluvii/webhooks/mluvii`, { method: 'POST', body: created, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+      const ok = await fetch(`${base}/mluvii/webhooks/mluvii`, { method: 'POST', body: created, headers: { authorization: AUTH, 'content-type': 'application/json' } });
+      expect(await ok.json()).toMatchObject({ outcome: 'applied' });
+      const bad = await fetch(`${base}/mluvii/webhooks/mluvii`, { method: 'POST', body: 'not json', headers: { authorization: AUTH, 'content-type': 'text/plain' } });
+      expect(await bad.json()).toMatchObject({ outcome: 'rejected' });
+      expect(await (await fetch(`${base}/mluvii/sessions/5`, { headers: { authorization: 'Bearer rt' } })).json()).toMatchObject({ id: 5 });
+      expect(tracker.stats().rejected).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
