@@ -2,6 +2,7 @@
 import type { EventStore } from '../store/eventStore.js';
 import { openJournalStore } from '../store/createJournalStore.js';
 import { createPostgresStore } from '../store/createPostgresStore.js';
+import type { Output } from './replayCommand.js';
 
 export interface OpenedStore { readonly store: EventStore; close(): Promise<void> }
 
@@ -13,4 +14,18 @@ export async function openStore(location: string): Promise<OpenedStore> {
   }
   const journal = await openJournalStore({ path: location });
   return { store: journal, close: () => journal.close() };
+}
+
+/**
+ * `--store` for a command: `null` when none was given, `undefined` when it could not be opened
+ * (the reason is reported on stderr; the command exits 2).
+ */
+export async function openStoreOption(location: string | undefined, io: Output): Promise<OpenedStore | null | undefined> {
+  if (location === undefined) return null;
+  try {
+    return await openStore(location);
+  } catch (error) {
+    io.err(`mluvii-state: cannot open store ${location}: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { createTracker, type Tracker } from '../tracker/createTracker.js';
 import { readWebhookLines } from '../replay/readWebhookLines.js';
 import { latestEventMs, replayInto } from '../replay/replay.js';
-import { openStore, type OpenedStore } from './openStore.js';
+import { openStoreOption } from './openStore.js';
 import type { Anomaly, AnomalySeverity } from '../types.js';
 import { formatTable, progressBar } from './format.js';
 
@@ -49,13 +49,8 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
     return 2;
   }
-  let opened: OpenedStore | null = null;
-  try {
-    opened = options.store === undefined ? null : await openStore(options.store);
-  } catch (error) {
-    io.err(`mluvii-state: cannot open store ${options.store}: ${(error as Error).message}\n`);
-    return 2;
-  }
+  const opened = await openStoreOption(options.store, io);
+  if (opened === undefined) return 2;
   try {
     const tracker = createTracker({ clock: () => now, ...(opened === null ? {} : { store: opened.store }) });
     await tracker.ready;
@@ -87,13 +82,8 @@ export async function runRebuild(options: ReplayCommandOptions, io: Output): Pro
     io.err('mluvii-state: rebuild needs --store <journal path | postgres URL>\n');
     return 2;
   }
-  let opened: OpenedStore;
-  try {
-    opened = await openStore(options.store);
-  } catch (error) {
-    io.err(`mluvii-state: cannot open store ${options.store}: ${(error as Error).message}\n`);
-    return 2;
-  }
+  const opened = await openStoreOption(options.store, io);
+  if (opened == null) return 2;
   try {
     let now = nowOption ?? 0;
     const tracker = createTracker({ clock: () => now, store: opened.store });

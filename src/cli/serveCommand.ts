@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { createReceiver } from '../adapters/http/createReceiver.js';
 import { toNodeListener } from '../adapters/http/toNodeListener.js';
 import { createTracker } from '../tracker/createTracker.js';
-import { openStore, type OpenedStore } from './openStore.js';
+import { openStoreOption } from './openStore.js';
 import type { Output } from './replayCommand.js';
 
 export interface ServeOptions {
@@ -31,13 +31,8 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
     io.err('mluvii-state: set MLUVII_STATE_WEBHOOK_USER and MLUVII_STATE_WEBHOOK_PASSWORD (or MLUVII_STATE_WEBHOOK_TOKEN) and MLUVII_STATE_READ_TOKEN, or pass --insecure-no-auth\n');
     return 2;
   }
-  let opened: OpenedStore | null = null;
-  try {
-    opened = options.store === undefined ? null : await openStore(options.store);
-  } catch (error) {
-    io.err(`mluvii-state: cannot open store ${options.store}: ${(error as Error).message}\n`);
-    return 2;
-  }
+  const opened = await openStoreOption(options.store, io);
+  if (opened === undefined) return 2;
   if (opened === null) logger.warn('no --store given: events are kept in memory only and lost on exit');
   const tracker = createTracker(opened === null ? {} : { store: opened.store });
   await tracker.ready;

@@ -21,7 +21,8 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
-import type { ParseError, RawBody } from '../types.js';
+import type { ParseError } from '../types.js';
+import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
 import { compactEvent } from './compactEvent.js';
 import type { EventStore, NewStoreRecord, StoreRecord } from './eventStore.js';
 
@@ -50,24 +51,8 @@ const HEADER = 8;
  */
 type Header =
   | { k: 'e'; p: number; r: number; s: string | null; f: string }
-  | { k: 'd'; p: number; r: number; s: string | null; raw: { s: string } | { b64: string } | { j: unknown }; e: ParseError }
+  | { k: 'd'; p: number; r: number; s: string | null; raw: EncodedRawBody; e: ParseError }
   | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; f: string | null };
-
-function encodeRaw(raw: RawBody): { s: string } | { b64: string } | { j: unknown } {
-  if (typeof raw === 'string') return { s: raw };
-  if (raw instanceof Uint8Array) return { b64: Buffer.from(raw).toString('base64') };
-  try {
-    return { j: JSON.parse(JSON.stringify(raw ?? null)) };
-  } catch {
-    return { s: String(raw) };
-  }
-}
-
-function decodeRaw(raw: { s: string } | { b64: string } | { j: unknown }): RawBody {
-  if ('s' in raw) return raw.s;
-  if ('b64' in raw) return Buffer.from(raw.b64, 'base64');
-  return raw.j;
-}
 
 /** The event a stored body stands for, exactly as the tracker normalized it on ingest. */
 const eventOf = (body: string, fingerprint: string) => compactEvent(normalizeTrusted(body, fingerprint));
@@ -75,7 +60,7 @@ const eventOf = (body: string, fingerprint: string) => compactEvent(normalizeTru
 function toRecord(header: Header, body: string | null): StoreRecord {
   switch (header.k) {
     case 'e': return { kind: 'event', position: header.p, receivedAt: header.r, source: header.s, event: eventOf(body!, header.f) };
-    case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRaw(header.raw), error: header.e };
+    case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRawBody(header.raw), error: header.e };
     case 'r': return {
       kind: 'redelivery', position: header.p, receivedAt: header.r, source: header.s, originalPosition: header.o, identity: header.i,
       conflicting: header.f === null ? null : eventOf(body!, header.f),
@@ -89,7 +74,7 @@ function payloadOf(record: StoreRecord, body: string | null): string {
       if (body === null) throw new Error('a journal needs the body text of every event');
       return `${JSON.stringify({ k: 'e', p: record.position, r: record.receivedAt, s: record.source, f: record.event.fingerprint })}\n${body}`;
     case 'dead-letter':
-      return JSON.stringify({ k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRaw(record.raw), e: record.error });
+      return JSON.stringify({ k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRawBody(record.raw), e: record.error });
     case 'redelivery': {
       const conflicting = record.conflicting !== null && body !== null;
       const header = { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, f: conflicting ? record.conflicting!.fingerprint : null };

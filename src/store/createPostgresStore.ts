@@ -24,7 +24,8 @@
  */
 import pg from 'pg';
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
-import type { ParseError, RawBody } from '../types.js';
+import type { ParseError } from '../types.js';
+import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
 import { compactEvent } from './compactEvent.js';
 import type { NewStoreRecord, SharedEventStore, StoreRecord } from './eventStore.js';
 
@@ -107,34 +108,19 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   }
 }
 
-function encodeRaw(raw: RawBody): unknown {
-  if (typeof raw === 'string') return { s: raw };
-  if (raw instanceof Uint8Array) return { b64: Buffer.from(raw).toString('base64') };
-  try {
-    return { j: JSON.parse(JSON.stringify(raw ?? null)) };
-  } catch {
-    return { s: String(raw) };
-  }
-}
-function decodeRaw(raw: { s?: string; b64?: string; j?: unknown }): RawBody {
-  if (raw.s !== undefined) return raw.s;
-  if (raw.b64 !== undefined) return Buffer.from(raw.b64, 'base64');
-  return raw.j;
-}
-
 /** The event a stored body stands for (validated when appended; rows are not re-validated). */
 const eventOf = (body: string, fingerprint: string) => compactEvent(normalizeTrusted(body, fingerprint));
 
 interface Row {
   position: string; tx: string; kind: StoreRecord['kind']; received_at: Date; source: string | null;
-  body: string | null; identity: string | null; fingerprint: string | null; original_position: string | null; error: ParseError | null; raw: { s?: string; b64?: string; j?: unknown } | null;
+  body: string | null; identity: string | null; fingerprint: string | null; original_position: string | null; error: ParseError | null; raw: EncodedRawBody | null;
 }
 
 function toRecord(row: Row): StoreRecord {
   const base = { position: Number(row.position), receivedAt: row.received_at.getTime(), source: row.source };
   switch (row.kind) {
     case 'event': return { kind: 'event', ...base, event: eventOf(row.body!, row.fingerprint!) };
-    case 'dead-letter': return { kind: 'dead-letter', ...base, raw: decodeRaw(row.raw ?? {}), error: row.error! };
+    case 'dead-letter': return { kind: 'dead-letter', ...base, raw: decodeRawBody(row.raw!), error: row.error! };
     case 'redelivery': return {
       kind: 'redelivery', ...base, originalPosition: Number(row.original_position), identity: row.identity!,
       conflicting: row.body === null ? null : eventOf(row.body, row.fingerprint!),
@@ -181,7 +167,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ? await pool.query<{ position: string }>(
         `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, event_type, error, raw) VALUES ('dead-letter', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position)
          SELECT position, pg_notify($6, '') FROM inserted`,
-        [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRaw(record.raw)), channel])
+        [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRawBody(record.raw)), channel])
       : await pool.query<{ position: string }>(
         `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body, fingerprint) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6) RETURNING position)
          SELECT position, pg_notify($7, '') FROM inserted`,

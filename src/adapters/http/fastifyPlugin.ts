@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Receiver } from './createReceiver.js';
+import { headersFrom } from './toNodeListener.js';
 
 export interface FastifyPluginOptions {
   readonly receiver: Receiver;
@@ -18,11 +19,7 @@ export async function mluviiStatePlugin(app: FastifyInstance, options: FastifyPl
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 * 1024 }, (_request, body, done) => done(null, body));
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-    }
+    const headers = headersFrom(request.headers);
     const body = request.body instanceof Buffer ? request.body : undefined;
     // Paths are the receiver's own below the prefix the plugin is registered under.
     const path = request.url.startsWith(app.prefix) ? request.url.slice(app.prefix.length) || '/' : request.url;

@@ -4,16 +4,22 @@ import { Readable } from 'node:stream';
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
+/** Node-style headers (`IncomingMessage.headers`, Fastify's) as Web `Headers`. */
+export function headersFrom(record: Readonly<Record<string, string | string[] | undefined>>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
+}
+
 export function toNodeListener(handle: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void (async () => {
       let request: Request;
       try {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) {
-          if (value === undefined) continue;
-          for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-        }
+        const headers = headersFrom(req.headers);
         const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
         request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
           method: req.method ?? 'GET',
