@@ -21,6 +21,17 @@ function operator(userId: number): Party {
 const SYSTEM: Party = Object.freeze({ kind: 'system' });
 const GUEST: Party = Object.freeze({ kind: 'guest' });
 
+// Stream ids are interned per entity: every stored event holds one, and a fresh string per event
+// would cost memory for each and a hash computation at every stream lookup.
+const streamIds = new Map<string, Map<number, string>>();
+function streamId(prefix: string, id: number): string {
+  let byId = streamIds.get(prefix);
+  if (byId === undefined) streamIds.set(prefix, (byId = new Map()));
+  let stream = byId.get(id);
+  if (stream === undefined) byId.set(id, (stream = `${prefix}:${id}`));
+  return stream;
+}
+
 /** Who, where and whom: the normalized fields that depend on the event's type. */
 export interface Roles {
   readonly stream: string;
@@ -98,32 +109,32 @@ export function rolesOf(eventType: EventType, data: Data): Roles {
       const userId = num(data.userId);
       if (eventType === 'SessionForwarded') {
         const target = forwardTarget(userId, data.operatorGroupId, data.chatbotId, null);
-        return { stream: `session:${id}`, entityId: id, tenantId, actor: null, target, participant: userId };
+        return { stream: streamId('session', id), entityId: id, tenantId, actor: null, target, participant: userId };
       }
       return {
-        stream: `session:${id}`, entityId: id, tenantId,
+        stream: streamId('session', id), entityId: id, tenantId,
         actor: userId === null ? null : operator(userId), target: null, participant: userId,
       };
     }
     case 'activity': {
       const id = data.sessionId as number;
-      return { stream: `session:${id}`, entityId: id, tenantId, ...activityRoles(eventType, data) };
+      return { stream: streamId('session', id), entityId: id, tenantId, ...activityRoles(eventType, data) };
     }
     case 'email': {
       const id = data.id as number;
       const userId = num(data.userId);
       if (eventType === 'EmailThreadForwarded') {
         const target = forwardTarget(userId, data.operatorGroupId, null, null);
-        return { stream: `email:${id}`, entityId: id, tenantId, actor: null, target, participant: userId };
+        return { stream: streamId('email', id), entityId: id, tenantId, actor: null, target, participant: userId };
       }
       return {
-        stream: `email:${id}`, entityId: id, tenantId,
+        stream: streamId('email', id), entityId: id, tenantId,
         actor: userId === null ? null : operator(userId), target: null, participant: userId,
       };
     }
     case 'presence': {
       const userId = data.userId as number;
-      return { stream: `operator:${userId}`, entityId: userId, tenantId: null, actor: operator(userId), target: null, participant: userId };
+      return { stream: streamId('operator', userId), entityId: userId, tenantId: null, actor: operator(userId), target: null, participant: userId };
     }
     case 'contact': {
       const id = data.id as number;
@@ -145,7 +156,7 @@ export function unknownRoles(eventType: string, data: Data): Roles {
   const sessionId = num(data.sessionId);
   const inSession = eventType.startsWith('Session') && sessionId !== null;
   return {
-    stream: inSession ? `session:${sessionId}` : `unknown:${eventType}`,
+    stream: inSession ? streamId('session', sessionId) : `unknown:${eventType}`,
     entityId: inSession ? sessionId : null,
     tenantId: num(data.tenantId),
     actor: null, target: null, participant: null,
