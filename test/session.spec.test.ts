@@ -152,6 +152,23 @@ describe('anomalies', () => {
   });
 });
 
+describe('stalled sweeps', () => {
+  it('tell subscribers when a session gets stuck and when it moves again', async () => {
+    const { createTracker } = await import('mluvii-state');
+    let now = at(0) / 1000;
+    const t = await given([ev.created(), ev.started(0)], createTracker({ clock: () => now, stalledAfter: { queued: 60_000 } }));
+    const notices: string[] = [];
+    t.subscribe((n) => { if (n.type !== 'state-changed') notices.push(`${n.type}:${n.anomaly.kind}:${n.anomaly.stalled?.what}`); });
+    expect(t.sweepStalled()).toEqual({ raised: [], resolved: [] });
+    now += 120_000;
+    expect(t.sweepStalled().raised.map((a) => a.stalled?.what)).toEqual(['queued']);
+    expect(t.sweepStalled()).toEqual({ raised: [], resolved: [] }); // still stuck: said once
+    await t.ingest(ev.joined(2710, 119));
+    expect(t.sweepStalled().resolved.map((a) => a.stalled?.what)).toEqual(['queued']);
+    expect(notices).toEqual(['anomaly-raised:stalled:queued', 'anomaly-resolved:stalled:queued']);
+  });
+});
+
 describe('e-mail threads and presence', () => {
   it('a thread goes unassigned -> assigned -> unassigned, forwards counted', async () => {
     const t = await given([ev.email('EmailThreadCreated', 749422, 0), ev.email('EmailThreadOperatorJoined', 749422, 5, { userId: 2710 })]);

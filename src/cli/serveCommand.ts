@@ -37,6 +37,10 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
   const tracker = createTracker(opened === null ? {} : { store: opened.store });
   await tracker.ready;
   const defined = Object.fromEntries(Object.entries(credentials).filter(([, v]) => v !== undefined)) as typeof credentials;
+  // Sessions get stuck when nothing happens: re-judge `stalled` on a timer so that event-stream
+  // clients hear about it.
+  const sweep = setInterval(() => tracker.sweepStalled(), 30_000);
+  sweep.unref();
   const receiver = createReceiver({ tracker, logger, insecureNoAuth: options.insecureNoAuth === true, ...defined });
   const server = createServer(toNodeListener((request) => receiver.handle(request)));
   server.requestTimeout = 30_000;
@@ -50,6 +54,7 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down');
+      clearInterval(sweep);
       receiver.close();
       server.close(async () => {
         await tracker.close();

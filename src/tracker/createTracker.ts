@@ -129,6 +129,12 @@ export interface Tracker {
   stats(): TrackerStats;
   /** Calls `listener` for every state change and anomaly raised or resolved. Returns unsubscribe. */
   subscribe(listener: (notice: TrackerNotice) => void): () => void;
+  /**
+   * Re-judges `stalled` against the clock and notifies subscribers of stalled anomalies raised or
+   * resolved since the last sweep (events cannot: a session gets stuck when nothing happens).
+   * Call it on a timer; `mluvii-state serve` does, every 30 s. Returns what changed.
+   */
+  sweepStalled(): { raised: Anomaly[]; resolved: Anomaly[] };
   /** The store this tracker appends to. */
   readonly store: EventStore;
   /**
@@ -478,6 +484,10 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return found;
   }
 
+  /** Stalled anomalies of the last sweep, by what they are about. */
+  let lastStalled = new Map<string, Anomaly>();
+  const stalledKey = (a: Anomaly) => `${a.stream}|${a.message}|${a.stalled?.since}`;
+
   function allAnomalies(): Anomaly[] {
     const process: Anomaly[] = [];
     for (const entry of anomalous) for (const a of entry.anomalies ?? []) process.push(processAnomaly(entry, a));
@@ -612,6 +622,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+
+    sweepStalled() {
+      const current = new Map(stalledAnomalies().map((a) => [stalledKey(a), a]));
+      const raised = [...current].filter(([key]) => !lastStalled.has(key)).map(([, a]) => a);
+      const resolved = [...lastStalled].filter(([key]) => !current.has(key)).map(([, a]) => a);
+      lastStalled = current;
+      for (const anomaly of raised) notify({ type: 'anomaly-raised', anomaly });
+      for (const anomaly of resolved) notify({ type: 'anomaly-resolved', anomaly });
+      return { raised, resolved };
     },
   };
 }
