@@ -90,3 +90,18 @@ describe('framework examples', () => {
     }
   });
 });
+
+describe('hono example', () => {
+  it('hono-receiver.ts mounts the fetch-style receiver without an adapter', async () => {
+    const { createApp } = await import('../examples/hono-receiver.js');
+    const { app, tracker } = createApp({ password: 'pw', readToken: 'rt' });
+    const created = '{"eventType":"SessionCreated","data":{"id":5,"tenantId":62,"channel":"Chat","source":"Default"}}';
+    const auth = `Basic ${Buffer.from('mluvii:pw').toString('base64')}`;
+    expect(await (await app.request('/hello')).json()).toEqual({ hello: 'world' });
+    expect((await app.request('/mluvii/webhooks/mluvii', { method: 'POST', body: created })).status).toBe(401);
+    const ok = await app.request('/mluvii/webhooks/mluvii', { method: 'POST', body: created, headers: { authorization: auth, 'content-type': 'application/json' } });
+    expect(await ok.json()).toMatchObject({ outcome: 'applied' });
+    expect(await (await app.request('/mluvii/sessions/5', { headers: { authorization: 'Bearer rt' } })).json()).toMatchObject({ id: 5 });
+    expect(tracker.stats().applied).toBe(1);
+  });
+});
