@@ -101,6 +101,15 @@ describe('webhook receiver over node:http', () => {
     controller.abort();
   });
 
+  it('never answers 5xx to odd reading paths (bounded fuzz)', async () => {
+    const segment = fc.oneof(fc.constantFrom('sessions', 'operators', 'email-threads', 'anomalies', 'timeline', 'metrics', '%', '%E0%A4%A', '..', '99999999999999999999'), fc.webSegment());
+    await fc.assert(fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 3 }), fc.webQueryParameters(), async (segments, query) => {
+      const response = await fetch(`${base}/${segments.join('/')}?${query}`, { headers: { authorization: READ } });
+      expect(response.status).toBeLessThan(500);
+      await response.arrayBuffer();
+    }), { numRuns: 150 });
+  });
+
   it('never answers 5xx to malformed bodies and headers (bounded fuzz)', async () => {
     await fc.assert(fc.asyncProperty(
       fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.jsonValue().map((v) => JSON.stringify(v)), fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b))),

@@ -164,7 +164,15 @@ export function createReceiver(options: ReceiverOptions): Receiver {
         ...(since === null ? {} : { sincePosition: Number(since) }),
       }));
     }
-    if ((match = /^\/timeline\/(.+)$/.exec(path)) !== null) return json(200, tracker.timeline(decodeURIComponent(match[1]!)));
+    if ((match = /^\/timeline\/(.+)$/.exec(path)) !== null) {
+      let stream: string;
+      try {
+        stream = decodeURIComponent(match[1]!);
+      } catch {
+        return json(400, { error: 'malformed stream id' });
+      }
+      return json(200, tracker.timeline(stream));
+    }
     if (path === '/metrics') {
       return new Response(metrics.render(tracker.stats()), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     }
