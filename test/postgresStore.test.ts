@@ -63,6 +63,26 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL store', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('batches appends issued together into one insert, in issue order, repeats becoming re-deliveries', async () => {
+    const s = schema();
+    const store = await createPostgresStore({ url: PG_URL!, schema: s });
+    const tracker = createTracker({ store });
+    await tracker.ready;
+    // 40 bodies with 40 different identities (the generated stream has injected duplicates).
+    const byIdentity = new Map<string, string>();
+    for (const line of lines) { const r = parseWebhook(line); if (r.ok && r.event.identity !== null && !byIdentity.has(r.event.identity)) byIdentity.set(r.event.identity, line); }
+    const withIdentity = [...byIdentity.values()].slice(0, 40);
+    const sent = [...withIdentity.slice(0, 20), withIdentity[3]!, ...withIdentity.slice(20)];
+    const results = await Promise.all(sent.map((line) => tracker.ingest(line)));
+    expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(1);
+    const applied = results.filter((r) => r.outcome === 'applied').map((r) => r.position);
+    expect(applied).toEqual([...applied].sort((a, b) => a - b));
+    const rows = await query<{ n: number }>(`SELECT count(*)::int AS n FROM "${s}".log WHERE kind = 'event'`);
+    expect(rows).toEqual([{ n: 40 }]);
+    await tracker.close();
+    await store.close();
+  });
+
   it('two processes ingesting disjoint halves concurrently, with overlapping retries, converge to identical views', async () => {
     const s = schema();
     const doneDir = mkdtempSync(join(tmpdir(), 'mluvii-pg-'));

@@ -21,6 +21,9 @@
  *   has a larger `tx`, so it sorts after everything read. All processes see the same order.
  * - Following: appends `NOTIFY` a channel; followers `LISTEN` and also poll (default every
  *   500 ms) in case a notification is missed.
+ * - Batching: event appends issued together are inserted by one multi-row statement (one commit,
+ *   one WAL flush); rows keep the order the appends were issued in. An identity that is already
+ *   stored, or repeated within the batch, becomes a re-delivery as with single appends.
  */
 import pg from 'pg';
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
@@ -37,6 +40,11 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** Poll interval of followers, in case a NOTIFY is missed. Default 500 ms. */
   readonly pollMs?: number;
+  /**
+   * Batch event appends: appends issued in the same turn of the event loop (concurrent webhook
+   * requests) become one multi-row INSERT and one commit. Default true.
+   */
+  readonly batch?: boolean;
 }
 
 /** Where a follower is in the log. */
@@ -136,7 +144,60 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   await migrate(pool, schema);
   const channel = `mluvii_state_${schema}`.replace(/[^a-zA-Z0-9_]/g, '_');
 
-  async function insertEvent(record: Extract<NewStoreRecord, { kind: 'event' }>, body: string): Promise<StoreRecord> {
+  type EventRecord = Extract<NewStoreRecord, { kind: 'event' }>;
+  interface Pending { readonly record: EventRecord; readonly body: string; resolve(r: StoreRecord): void; reject(e: unknown): void }
+  let queue: Pending[] = [];
+  const MAX_BATCH = 500;
+
+  /** Inserts the queued events in one statement, in queue order; conflicts go the single-row way. */
+  async function flush(batch: Pending[]): Promise<void> {
+    const column = <T>(f: (p: Pending) => T) => batch.map(f);
+    let inserted: Map<string, number>;
+    try {
+      const { rows } = await pool.query<{ position: string; identity: string }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::text[])
+             WITH ORDINALITY AS t(received_ms, source, stream_id, event_type, event_time_us, identity, fingerprint, body, ord)),
+         inserted AS (
+           INSERT INTO ${s}.log (kind, received_at, source, stream_id, event_type, event_time_us, identity, fingerprint, body)
+           SELECT 'event', to_timestamp(received_ms / 1000.0), source, stream_id, event_type, event_time_us, identity, fingerprint, body
+             FROM input ORDER BY ord
+           ON CONFLICT (identity) WHERE kind = 'event' AND identity IS NOT NULL DO NOTHING
+           RETURNING position, identity)
+         SELECT position, identity, pg_notify($9, '') FROM inserted`,
+        [column((p) => p.record.receivedAt), column((p) => p.record.source), column((p) => p.record.event.stream),
+          column((p) => p.record.event.eventType), column((p) => p.record.event.time), column((p) => p.record.event.identity),
+          column((p) => p.record.event.fingerprint), column((p) => p.body), channel]);
+      inserted = new Map(rows.map((r) => [r.identity, Number(r.position)]));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (const p of batch) {
+      const position = inserted.get(p.record.event.identity!);
+      if (position !== undefined) {
+        inserted.delete(p.record.event.identity!); // a repeat within the batch is a re-delivery
+        p.resolve({ ...p.record, position });
+      } else {
+        insertEvent(p.record, p.body).then(p.resolve, p.reject);
+      }
+    }
+  }
+
+  function enqueue(record: EventRecord, body: string): Promise<StoreRecord> {
+    return new Promise((resolve, reject) => {
+      if (queue.length === 0) {
+        setImmediate(() => {
+          const batch = queue;
+          queue = [];
+          for (let i = 0; i < batch.length; i += MAX_BATCH) void flush(batch.slice(i, i + MAX_BATCH));
+        });
+      }
+      queue.push({ record, body, resolve, reject });
+    });
+  }
+
+  async function insertEvent(record: EventRecord, body: string): Promise<StoreRecord> {
     const { event } = record;
     for (;;) {
       // One round trip: the insert, and a notification delivered when it commits.
@@ -193,7 +254,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     append(record, body = null) {
       if (record.kind === 'event') {
         if (body === null) return Promise.reject(new Error('a PostgreSQL store needs the body text of every event'));
-        return insertEvent(record, body);
+        // Events without identity cannot be matched to the rows a batch returns: one at a time.
+        return options.batch !== false && record.event.identity !== null ? enqueue(record, body) : insertEvent(record, body);
       }
       return insertOther(record, body);
     },
