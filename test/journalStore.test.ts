@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,5 +108,58 @@ describe('journal store', () => {
       expect(recovered.anomalies().map((a) => [a.kind, a.position])).toEqual(expected.anomalies().map((a) => [a.kind, a.position]));
       await store.close();
     }
+  });
+});
+
+describe('journal snapshots', () => {
+  const { lines } = generateStream({ seed: 6, sessions: 150, anomalies: 0.08 });
+  const cut = Math.floor(lines.length * 0.7);
+  const withoutWork = (t: Tracker) => ({ ...picture(t), stats: { ...t.stats(), refoldedEvents: 0 } });
+
+  it('a restart restores the snapshot instead of re-folding, with the same picture, before and after more events', async () => {
+    const path = freshPath();
+    const store = await openJournalStore({ path });
+    const live = createTracker({ store, clock: () => 0 });
+    await ingestAll(live, lines.slice(0, cut));
+    await store.writeSnapshot(live.snapshot());
+    for (const [i, line] of lines.slice(cut).entries()) await live.ingest(line, { source: `line ${cut + i + 1}` });
+    await store.close();
+
+    // Two copies of the journal: one restarts from the snapshot, one re-folds everything.
+    const copy = freshPath();
+    copyFileSync(path, copy);
+    const reopened = await openJournalStore({ path });
+    const plain = await openJournalStore({ path: copy });
+    expect(reopened.snapshot?.position).toBe(cut);
+    expect(plain.snapshot).toBeNull();
+    const restored = createTracker({ store: reopened, clock: () => 0 });
+    const refolded = createTracker({ store: plain, clock: () => 0 });
+    expect(withoutWork(restored)).toEqual(withoutWork(live));
+    expect(withoutWork(refolded)).toEqual(withoutWork(live));
+    // It did not re-fold what the snapshot covers: its work is a fraction of a full re-fold's.
+    expect(restored.stats().refoldedEvents).toBeLessThan(refolded.stats().refoldedEvents);
+
+    // Late and new events after the restart fold the same in both (checkpoints rebuilt as needed).
+    // New activities (fresh activity ids) at the times of the earliest events: all late.
+    const late = [...lines.slice(0, 60)].reverse().map((l) => l.replace(/"activityId":(\d+)/, (_, id) => `"activityId":${Number(id) + 10_000_000}`));
+    for (const line of late) {
+      await restored.ingest(line);
+      await refolded.ingest(line);
+    }
+    expect(withoutWork(restored)).toEqual(withoutWork(refolded));
+    await reopened.close();
+    await plain.close();
+  });
+
+  it('ignores a snapshot the journal does not reach (e.g. a tail lost with fsync none)', async () => {
+    const path = freshPath();
+    const store = await openJournalStore({ path });
+    const live = createTracker({ store, clock: () => 0 });
+    await ingestAll(live, lines.slice(0, 100));
+    await store.writeSnapshot({ ...live.snapshot(), position: 5000 });
+    await store.close();
+    const reopened = await openJournalStore({ path });
+    expect(withoutWork(createTracker({ store: reopened, clock: () => 0 }))).toEqual(withoutWork(live));
+    await reopened.close();
   });
 });

@@ -64,6 +64,7 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
       return 2;
     }
     if (showProgress) io.err('\n');
+    await opened?.saveSnapshot(tracker);
     // A replay is deterministic: `stalled` is judged at the latest event time unless --now says otherwise.
     if (nowOption === null) now = (await latestEventMs(tracker.store.read())) ?? Date.now();
     const code = report(tracker, file, options, io);

@@ -57,6 +57,7 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
       clearInterval(sweep);
       receiver.close();
       server.close(async () => {
+        await opened?.saveSnapshot(tracker);
         await tracker.close();
         await opened?.close();
         logger.info('stopped');

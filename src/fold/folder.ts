@@ -19,6 +19,9 @@ export interface Folder<State> {
   evolve(state: State, stored: StoredEvent): ProcessAnomaly[] | null;
   clone(state: State): State;
   equals(a: State, b: State): boolean;
+  /** A JSON-safe form of a state, for snapshots; `fromJSON` is its inverse. */
+  toJSON(state: State): unknown;
+  fromJSON(json: unknown): State;
 }
 
 /** Turns the effects of one or more machine steps into at most two anomalies (missing merged). */

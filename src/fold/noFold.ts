@@ -6,4 +6,6 @@ export const noFolder: Folder<null> = {
   evolve: () => null,
   clone: () => null,
   equals: () => true,
+  toJSON: () => null,
+  fromJSON: () => null,
 };

@@ -234,6 +234,11 @@ export const sessionFolder: Folder<SessionState> = {
     participations: new Map(), chatbotIds: [], forwards: [], terminationReason: null,
   }),
   evolve: evolveSession,
+  toJSON: (s) => ({ ...s, participations: [...s.participations] }),
+  fromJSON: (json) => {
+    const s = json as Omit<SessionState, 'participations'> & { participations: [number, ParticipationState][] };
+    return { ...s, participations: new Map(s.participations) };
+  },
   clone: (s) => ({
     ...s,
     participations: new Map([...s.participations].map(([k, p]) => [k, { ...p }])),

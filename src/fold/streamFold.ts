@@ -42,6 +42,8 @@ export interface InsertResult {
 
 interface Checkpoint<State> { index: number; state: State }
 
+const NO_CHANGES: readonly AnomalyChange[] = Object.freeze([]);
+
 function compareEntries(a: StreamEntry, b: StreamEntry): number {
   return a.sortTime - b.sortTime || a.stored.event.rank - b.stored.event.rank || a.stored.position - b.stored.position;
 }
@@ -102,12 +104,34 @@ export class StreamFold<State> {
       this.entries.push(entry);
       entry.anomalies = this.folder.evolve(this.state, stored);
       this.maybeCheckpoint();
-      const changes = entry.anomalies === null ? [] : [{ entry, before: null, after: entry.anomalies }];
+      const changes = entry.anomalies === null ? NO_CHANGES : [{ entry, before: null, after: entry.anomalies }];
       return { entry, outOfOrder: false, changes, refolded: 0 };
     }
     this.entries.splice(index, 0, entry);
     const outOfOrder = stored.event.time !== null && this.entries.some((e, i) => i > index && e.stored.event.time !== null);
     return { entry, outOfOrder, ...this.refoldFrom(index) };
+  }
+
+  /**
+   * Puts an event in its place without folding it, with the anomalies a snapshot recorded for it
+   * (restoring from a snapshot: the state comes from the snapshot too, see `restoreState`).
+   */
+  restore(stored: StoredEvent, anomalies: ProcessAnomaly[] | null): InsertResult {
+    const entry: StreamEntry = { stored, sortTime: this.sortTimeOf(stored), anomalies };
+    const index = this.placeOf(entry);
+    if (index === this.entries.length) {
+      this.entries.push(entry);
+      return { entry, outOfOrder: false, changes: NO_CHANGES, refolded: 0 };
+    }
+    this.entries.splice(index, 0, entry);
+    const outOfOrder = stored.event.time !== null && this.entries.some((e, i) => i > index && e.stored.event.time !== null);
+    return { entry, outOfOrder, changes: NO_CHANGES, refolded: 0 };
+  }
+
+  /** Sets the folded state after `restore`d entries. Without checkpoints, a later re-fold starts from the beginning. */
+  restoreState(state: State): void {
+    this.state = state;
+    this.checkpoints = null;
   }
 
   /** Re-folds after an insertion at `index`, stopping where the old fold becomes valid again. */

@@ -18,13 +18,14 @@
  *   process crash loses nothing acknowledged; a power loss may lose the last interval.
  * - `'none'`: the OS decides when to flush. Fastest; a power loss may lose more.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
 import type { ParseError } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
 import { compactEvent } from './compactEvent.js';
 import type { EventStore, NewStoreRecord, StoreRecord } from './eventStore.js';
+import type { TrackerSnapshot } from '../tracker/createTracker.js';
 
 export type FsyncPolicy = 'every' | 'none' | { readonly intervalMs: number };
 
@@ -38,6 +39,16 @@ export interface JournalStore extends EventStore {
   read(): readonly StoreRecord[];
   /** Where the file was cut on open, if it had a torn tail. */
   readonly truncatedAt: number | null;
+  /**
+   * The snapshot found beside the journal (`<path>.snapshot`) when it was opened, if any and
+   * readable. `createTracker({ store })` restores from it instead of re-folding what it covers.
+   */
+  readonly snapshot: TrackerSnapshot | null;
+  /**
+   * Writes a tracker snapshot beside the journal, atomically (temporary file, fsync, rename).
+   * Take it after the appends it should cover have resolved.
+   */
+  writeSnapshot(snapshot: TrackerSnapshot): Promise<void>;
   /** Flushes, fsyncs and closes the file. */
   close(): Promise<void>;
 }
@@ -154,6 +165,13 @@ export async function openJournalStore(options: JournalOptions): Promise<Journal
     truncatedAt = end;
   }
   let offset = end;
+  const snapshotPath = `${options.path}.snapshot`;
+  let snapshot: TrackerSnapshot | null = null;
+  try {
+    snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8')) as TrackerSnapshot;
+  } catch {
+    // No snapshot (or an unreadable one): the tracker re-folds everything.
+  }
   let pending: { buffers: Buffer[]; waiters: { record: StoreRecord; resolve: (r: StoreRecord) => void; reject: (e: unknown) => void }[] } | null = null;
   let closed = false;
   let dirty = false;
@@ -181,6 +199,18 @@ export async function openJournalStore(options: JournalOptions): Promise<Journal
 
   return {
     truncatedAt,
+    snapshot,
+    async writeSnapshot(value) {
+      const temporary = `${snapshotPath}.tmp`;
+      const fd = openSync(temporary, 'w');
+      try {
+        writeSync(fd, JSON.stringify(value));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temporary, snapshotPath);
+    },
     read: () => records,
     append(record, body = null) {
       if (closed) return Promise.reject(new Error('journal is closed'));

@@ -30,6 +30,12 @@ export interface TrackerOptions {
   readonly store?: EventStore;
   /** Now, in epoch milliseconds; used by `stalled`. Default: `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Folded state to start from instead of re-folding the store's records up to its position
+   * (see `Tracker.snapshot`). Default: the store's own `snapshot`, if it keeps one (journal).
+   * Ignored for shared stores and when the store does not reach its position.
+   */
+  readonly snapshot?: TrackerSnapshot | null;
   /** Overrides of {@link DEFAULT_STALLED_THRESHOLDS} (milliseconds). */
   readonly stalledAfter?: Partial<StalledThresholds>;
   /** Body limits passed to {@link parseWebhook}. */
@@ -100,6 +106,18 @@ export interface TimelineItem {
   readonly state: SessionView | EmailThreadView | OperatorView | null;
 }
 
+/**
+ * The folded state of a tracker at a store position: restoring from it skips re-folding every
+ * event on restart (the events themselves still come from the store). JSON-safe.
+ */
+export interface TrackerSnapshot {
+  readonly version: 1;
+  /** The last store position folded into it. */
+  readonly position: number;
+  /** Per stream: its id, its folded state, and the process anomalies of its events by position. */
+  readonly streams: readonly (readonly [id: StreamId, state: unknown, anomalies: readonly (readonly [position: number, anomalies: ProcessAnomaly[]])[]])[];
+}
+
 export interface TrackerStats {
   readonly deliveries: number;
   readonly applied: number;
@@ -135,6 +153,8 @@ export interface Tracker {
    * Call it on a timer; `mluvii-state serve` does, every 30 s. Returns what changed.
    */
   sweepStalled(): { raised: Anomaly[]; resolved: Anomaly[] };
+  /** The folded state now, for a faster restart (journal: `store.writeSnapshot(tracker.snapshot())`). */
+  snapshot(): TrackerSnapshot;
   /** The store this tracker appends to. */
   readonly store: EventStore;
   /**
@@ -330,9 +350,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
   }
 
+  /** While re-reading a store from a snapshot: its anomalies by position. */
+  let restoring: Map<number, ProcessAnomaly[]> | null = null;
+  let lastPosition = 0;
+
   /** Applies one store record to the in-memory picture. Pure function of the record sequence. */
   function apply(record: StoreRecord): IngestResult {
     const { position } = record;
+    lastPosition = position;
     counts.deliveries++;
     if (record.kind === 'dead-letter') {
       counts.rejected++;
@@ -355,7 +380,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const { event } = record;
     if (event.identity !== null) identities.set(event.identity, record);
     const stream = streamOf(event.stream);
-    const inserted = stream.insert(record);
+    const inserted = restoring === null ? stream.insert(record) : stream.restore(record, restoring.get(position) ?? null);
+    if (restoring !== null && inserted.entry.anomalies !== null) anomalous.add(inserted.entry);
     counts.refolded += inserted.refolded;
     indexOperators(event);
     const raised: Anomaly[] = [];
@@ -427,7 +453,26 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const following = isSharedStore(store) ? createFollower(store, finish) : null;
   if (following === null) {
     const existing = store.read();
-    if (Symbol.iterator in existing) for (const record of existing) apply(record);
+    if (Symbol.iterator in existing) {
+      const records = [...existing];
+      const snapshot = options.snapshot !== undefined ? options.snapshot : (store as { snapshot?: TrackerSnapshot | null }).snapshot ?? null;
+      const usable = snapshot !== null && snapshot.version === 1 && records[snapshot.position - 1]?.position === snapshot.position;
+      if (usable) restoring = new Map(snapshot.streams.flatMap(([, , anomalies]) => anomalies.map(([p, a]) => [p, a] as const)));
+      for (const record of records) {
+        if (restoring !== null && record.position > snapshot!.position) installSnapshot(snapshot!);
+        apply(record);
+      }
+      if (restoring !== null) installSnapshot(snapshot!);
+    }
+  }
+
+  /** Ends a restore: the streams take the snapshot's states; later records fold normally. */
+  function installSnapshot(snapshot: TrackerSnapshot): void {
+    for (const [id, state] of snapshot.streams) {
+      const stream = streams.get(id);
+      if (stream !== undefined) stream.restoreState(stream.folder.fromJSON(state));
+    }
+    restoring = null;
   }
 
   function sessionView(stream: AnyStream): SessionView {
@@ -622,6 +667,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+
+    snapshot() {
+      const snapshotStreams: [StreamId, unknown, [number, ProcessAnomaly[]][]][] = [];
+      for (const stream of streams.values()) {
+        const anomalies: [number, ProcessAnomaly[]][] = [];
+        for (const entry of stream.entries) if (entry.anomalies !== null) anomalies.push([entry.stored.position, entry.anomalies]);
+        snapshotStreams.push([stream.id, stream.folder.toJSON(stream.state), anomalies]);
+      }
+      return { version: 1, position: lastPosition, streams: snapshotStreams };
     },
 
     sweepStalled() {
