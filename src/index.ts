@@ -16,7 +16,7 @@ export type * from './types.js';
 export {
   createTracker, type Tracker, type TrackerOptions, type IngestOptions, type IngestResult, type IngestOutcome,
   type TrackerNotice, type SessionFilter, type OperatorFilter, type EmailThreadFilter, type AnomalyFilter,
-  type TimelineItem, type TrackerStats,
+  type TimelineItem, type TrackerStats, type TrackerSnapshot,
 } from './tracker/createTracker.js';
 export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
 export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
