@@ -149,7 +149,7 @@ function humanSummary(tracker: Tracker, anomalies: Anomaly[], file: string): str
   parts.push(`\nAnomalies (${anomalies.length})\n${formatTable(['kind', 'severity', 'count', 'example'], kinds.map(([kind, list]) => {
     const a = list[0]!;
     const where = [a.stream, a.source].filter(Boolean).join(' ');
-    return [kind, a.severity, list.length, `${where}: ${a.eventType ?? ''} ${a.message}`.slice(0, 100)];
+    return [kind, a.severity, list.length, [`${where}:`, a.eventType, a.message].filter(Boolean).join(' ').slice(0, 100)];
   }))}`);
   const worst = anomalies.filter((a) => a.severity === 'error').slice(0, 5);
   if (worst.length > 0) {
