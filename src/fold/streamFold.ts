@@ -96,20 +96,37 @@ export class StreamFold<State> {
     }
   }
 
-  /** Inserts an event in canonical place and brings the fold up to date. */
-  insert(stored: StoredEvent): InsertResult {
-    const entry: StreamEntry = { stored, sortTime: this.sortTimeOf(stored), anomalies: null };
+  /**
+   * Puts a new entry in its canonical place. Returns its index and whether it arrived out of
+   * order: after an event of its stream with a later place (events with their own time only;
+   * the check starts at the entry, so an in-order append costs nothing).
+   */
+  private place(stored: StoredEvent, anomalies: ProcessAnomaly[] | null): { entry: StreamEntry; index: number; outOfOrder: boolean } {
+    const entry: StreamEntry = { stored, sortTime: this.sortTimeOf(stored), anomalies };
     const index = this.placeOf(entry);
     if (index === this.entries.length) {
       this.entries.push(entry);
+      return { entry, index, outOfOrder: false };
+    }
+    this.entries.splice(index, 0, entry);
+    let outOfOrder = false;
+    if (stored.event.time !== null) {
+      for (let i = index + 1; i < this.entries.length && !outOfOrder; i++) outOfOrder = this.entries[i]!.stored.event.time !== null;
+    }
+    return { entry, index, outOfOrder };
+  }
+
+  /** Inserts an event in canonical place and brings the fold up to date. */
+  insert(stored: StoredEvent): InsertResult {
+    const { entry, index, outOfOrder } = this.place(stored, null);
+    if (index === this.entries.length - 1) {
       entry.anomalies = this.folder.evolve(this.state, stored);
       this.maybeCheckpoint();
       const changes = entry.anomalies === null ? NO_CHANGES : [{ entry, before: null, after: entry.anomalies }];
-      return { entry, outOfOrder: false, changes, refolded: 0 };
+      return { entry, outOfOrder, changes, refolded: 0 };
     }
-    this.entries.splice(index, 0, entry);
-    const outOfOrder = stored.event.time !== null && this.entries.some((e, i) => i > index && e.stored.event.time !== null);
-    return { entry, outOfOrder, ...this.refoldFrom(index) };
+    const { changes, refolded } = this.refoldFrom(index);
+    return { entry, outOfOrder, changes, refolded };
   }
 
   /**
@@ -117,14 +134,7 @@ export class StreamFold<State> {
    * (restoring from a snapshot: the state comes from the snapshot too, see `restoreState`).
    */
   restore(stored: StoredEvent, anomalies: ProcessAnomaly[] | null): InsertResult {
-    const entry: StreamEntry = { stored, sortTime: this.sortTimeOf(stored), anomalies };
-    const index = this.placeOf(entry);
-    if (index === this.entries.length) {
-      this.entries.push(entry);
-      return { entry, outOfOrder: false, changes: NO_CHANGES, refolded: 0 };
-    }
-    this.entries.splice(index, 0, entry);
-    const outOfOrder = stored.event.time !== null && this.entries.some((e, i) => i > index && e.stored.event.time !== null);
+    const { entry, outOfOrder } = this.place(stored, anomalies);
     return { entry, outOfOrder, changes: NO_CHANGES, refolded: 0 };
   }
 
