@@ -39,6 +39,10 @@ describe('mluvii-state replay', () => {
     expect(doc.summary.events).toEqual({ read: 3148, applied: 3114, duplicate: 31, rejected: 2, unknown: 1 });
     expect(doc.sessions).toHaveLength(250);
     expect(doc.sessions[0]).toHaveProperty('operators');
+    // The summary's counts agree with the anomalies listed.
+    const listed: Record<string, number> = {};
+    for (const a of doc.anomalies as Anomaly[]) listed[a.kind] = (listed[a.kind] ?? 0) + 1;
+    expect(doc.summary.anomaliesByKind).toEqual(listed);
     expect(doc.anomalies.filter((a: Anomaly) => a.kind === 'invalid-payload').map((a: Anomaly) => a.source)).toEqual(['line 3146', 'line 3147']);
   });
 

@@ -13,13 +13,12 @@ import type { Folder, ProcessAnomaly } from '../fold/folder.js';
 import { noFolder } from '../fold/noFold.js';
 import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
 import { PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
-import { EMAIL_THREAD_STATE_NAMES } from '../fold/emailThreadFold.js';
 import { createStreamFold, type AnomalyChange, type StreamEntry, type StreamFold } from '../fold/streamFold.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
 import { compactEvent } from '../store/compactEvent.js';
 import { isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
 import { DEFAULT_STALLED_THRESHOLDS, findStalled, type StalledThresholds } from '../views/stalled.js';
-import { buildEmailThreadView, buildOperatorView, buildSessionView, iso } from '../views/views.js';
+import { buildEmailThreadView, buildOperatorView, buildSessionView, emailThreadStatus, iso } from '../views/views.js';
 import type {
   Anomaly, AnomalyKind, AnomalySeverity, EmailThreadStatus, EmailThreadView, NormalizedEvent, OperatorView,
   ParseError, ParseOptions, RawBody, SessionStatus, SessionView, StreamId,
@@ -494,7 +493,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const assignedEmailThreadIds: number[] = [];
     for (const id of operatorEmails.get(userId) ?? []) {
       const state = streams.get(id)!.state as EmailThreadState;
-      if (EMAIL_THREAD_STATE_NAMES[state.machine] === 'assigned' && state.operatorUserId === userId) assignedEmailThreadIds.push(entityIdOf(id));
+      if (emailThreadStatus(state) === 'assigned' && state.operatorUserId === userId) assignedEmailThreadIds.push(entityIdOf(id));
     }
     const presence = (streams.get(`operator:${userId}`)?.state ?? null) as PresenceState | null;
     const byNumber = (a: number, b: number) => a - b;
@@ -653,10 +652,19 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const emailThreadsByStatus: Record<EmailThreadStatus, number> = { unassigned: 0, assigned: 0 };
       for (const stream of streams.values()) {
         if (stream.id.startsWith('session:')) sessionsByStatus[(stream.state as SessionState).status]++;
-        else if (stream.id.startsWith('email:')) emailThreadsByStatus[emailView(stream).status]++;
+        else if (stream.id.startsWith('email:')) emailThreadsByStatus[emailThreadStatus(stream.state as EmailThreadState)]++;
+      }
+      // Counted, not built: /metrics asks for this on every scrape.
+      const counted: Partial<Record<AnomalyKind, number>> = {};
+      const count = (kind: AnomalyKind, n = 1) => { counted[kind] = (counted[kind] ?? 0) + n; };
+      for (const a of deliveryAnomalies) count(a.kind);
+      for (const entry of anomalous) for (const a of entry.anomalies ?? []) count(a.kind);
+      const nowUs = clock() * 1000;
+      for (const stream of streams.values()) {
+        if (stream.id.startsWith('session:')) count('stalled', findStalled(stream.state as SessionState, nowUs, thresholds).length);
       }
       const anomaliesByKind: Partial<Record<AnomalyKind, number>> = {};
-      for (const a of allAnomalies()) anomaliesByKind[a.kind] = (anomaliesByKind[a.kind] ?? 0) + 1;
+      for (const kind of Object.keys(SEVERITY) as AnomalyKind[]) if ((counted[kind] ?? 0) > 0) anomaliesByKind[kind] = counted[kind]!;
       return freeze({
         deliveries: counts.deliveries, applied: counts.applied, duplicates: counts.duplicates, rejected: counts.rejected,
         unknown: counts.unknown, streams: streams.size, sessionsByStatus, emailThreadsByStatus,

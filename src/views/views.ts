@@ -56,11 +56,13 @@ export function buildSessionView(id: number, state: SessionState, stream: Stream
   }, true);
 }
 
+/** Public status of a thread: `forwarded` (awaiting its companion Left) counts as unassigned. */
+export const emailThreadStatus = (state: EmailThreadState): EmailThreadStatus =>
+  EMAIL_THREAD_STATE_NAMES[state.machine] === 'assigned' ? 'assigned' : 'unassigned';
+
 export function buildEmailThreadView(id: number, state: EmailThreadState, eventCount: number): EmailThreadView {
-  const name = EMAIL_THREAD_STATE_NAMES[state.machine];
-  const status: EmailThreadStatus = name === 'assigned' ? 'assigned' : 'unassigned';
   return freeze({
-    id, tenantId: state.tenantId, status, operatorUserId: state.operatorUserId,
+    id, tenantId: state.tenantId, status: emailThreadStatus(state), operatorUserId: state.operatorUserId,
     createdAt: iso(state.createdAt), forwardCount: state.forwardCount, eventCount,
   }, true);
 }
