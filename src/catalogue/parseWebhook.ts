@@ -4,7 +4,7 @@
  */
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { EVENT_CATALOGUE, isEventType, isGenericActivity, type EventType } from './catalogue.js';
+import { EVENT_CATALOGUE, isEventType, isGenericActivity, type EventSpec, type EventType } from './catalogue.js';
 import {
   createParseError, describeValue, pointerToJsonPath, type ParseError, type ParseIssue,
 } from './errors.js';
@@ -168,7 +168,7 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
 
   const record = data as Record<string, unknown>;
   const fingerprint = fingerprintOf(text);
-  if (!isEventType(eventType)) return { ok: true, event: buildEvent(eventType, record, null, fingerprint), text };
+  if (!isEventType(eventType)) return { ok: true, event: buildEvent(eventType, null, record, null, fingerprint), text };
 
   const spec = EVENT_CATALOGUE[eventType];
   if (!checkerFor(eventType).Check(record)) return fail(body, schemaError(eventType, record));
@@ -192,14 +192,16 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
     return fail(body, timestampError(eventType, 'started', record.started));
   }
 
-  return { ok: true, event: buildEvent(eventType, record, time, fingerprint), text };
+  return { ok: true, event: buildEvent(eventType, spec, record, time, fingerprint), text };
 }
 
-/** The normalized event of a validated (or trusted) payload whose time is already parsed. */
-function buildEvent(eventType: string, record: Record<string, unknown>, time: number | null, fingerprint: string): NormalizedEvent {
-  const known = isEventType(eventType);
-  const spec = known ? EVENT_CATALOGUE[eventType] : null;
-  const roles = known ? rolesOf(eventType, record) : unknownRoles(eventType, record);
+/**
+ * The normalized event of a validated (or trusted) payload whose time is already parsed; `spec`
+ * is the catalogue entry the caller looked up, `null` for an unknown event type.
+ */
+function buildEvent(eventType: string, spec: EventSpec | null, record: Record<string, unknown>, time: number | null, fingerprint: string): NormalizedEvent {
+  const known = spec !== null;
+  const roles = known ? rolesOf(eventType as EventType, record) : unknownRoles(eventType, record);
   return {
     known, eventType, data: record, family: spec?.family ?? 'unknown',
     stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
@@ -216,9 +218,9 @@ function buildEvent(eventType: string, record: Record<string, unknown>, time: nu
  */
 export function normalizeTrusted(text: string, fingerprint: string): NormalizedEvent {
   const { eventType, data } = JSON.parse(text) as { eventType: string; data: Record<string, unknown> };
-  const timeField = isEventType(eventType) ? EVENT_CATALOGUE[eventType].timeField : null;
-  const time = timeField === null ? null : parseTimestampUs(data[timeField] as string);
-  return buildEvent(eventType, data, time, fingerprint);
+  const spec = isEventType(eventType) ? EVENT_CATALOGUE[eventType] : null;
+  const time = spec?.timeField == null ? null : parseTimestampUs(data[spec.timeField] as string);
+  return buildEvent(eventType, spec, data, time, fingerprint);
 }
 
 function timestampError(eventType: string, field: string, value: string): ParseError {
