@@ -196,8 +196,10 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
       const started = performance.now();
       let response: Response;
+      let path = '?';
       try {
         const url = new URL(request.url);
+        path = url.pathname;
         if (url.pathname === '/health') response = json(200, { status: 'ok' });
         else if (url.pathname === webhookPath) {
           response = request.method === 'POST' ? await receive(request, url, requestId) : json(405, { error: 'POST only' }, { allow: 'POST' });
@@ -210,7 +212,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
         response = json(500, { error: 'internal error', requestId });
       }
       response.headers.set('x-request-id', requestId);
-      logger?.info({ requestId, method: request.method, path: new URL(request.url, 'http://x').pathname, status: response.status, ms: Math.round(performance.now() - started) }, 'request');
+      logger?.info({ requestId, method: request.method, path, status: response.status, ms: Math.round(performance.now() - started) }, 'request');
       return response;
     },
     close() {
