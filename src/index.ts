@@ -7,6 +7,7 @@
  */
 export { parseWebhook, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from './catalogue/parseWebhook.js';
 export { parseTimestamp, parseTimestampUs, formatTimestampUs, type Timestamp } from './catalogue/timestamp.js';
+export { identityOf, sameContent } from './catalogue/identity.js';
 export {
   EVENT_CATALOGUE, EVENT_TYPES, CAUSAL_RANK, GENERIC_ACTIVITY_TYPES, isEventType, type EventSpec, type TimeField,
 } from './catalogue/catalogue.js';
@@ -20,7 +21,7 @@ export {
 } from './tracker/createTracker.js';
 export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
 export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
-export { compactEvent, restoreEvent } from './store/compactEvent.js';
+export { createPackedLog, PackedLog } from './store/packedLog.js';
 export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
 export { createTransitionTable, type TransitionTable, type TransitionEffect } from './fold/transitionTable.js';
 export { readWebhookLines, unwrapLine, type WebhookLine } from './replay/readWebhookLines.js';
@@ -28,7 +29,7 @@ export { replayInto, latestEventMs, type ReplayResult } from './replay/replay.js
 export { openJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
 export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
 export { createPostgresStore, migrations as postgresMigrations, type PostgresStore, type PostgresStoreOptions, type LogCheckpoint } from './store/createPostgresStore.js';
-export { isSharedStore, type SharedEventStore } from './store/eventStore.js';
+export { isLoggedStore, isSharedStore, type LoggedStore, type SharedEventStore } from './store/eventStore.js';
 export { createReceiver, type Receiver, type ReceiverOptions } from './adapters/http/createReceiver.js';
 export { toNodeListener, type FetchHandler } from './adapters/http/toNodeListener.js';
 export { mluviiStatePlugin, type FastifyPluginOptions } from './adapters/http/fastifyPlugin.js';

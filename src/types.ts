@@ -55,8 +55,6 @@ export interface EventEnvelope {
    * same occurrence. `null` for refresh signals without time, which are never deduplicated.
    */
   readonly identity: string | null;
-  /** Fingerprint of the body text: equal identity + different fingerprint = a conflicting report. */
-  readonly fingerprint: string;
 }
 
 /** A validated, normalized event of a known type. Discriminated on `eventType`. */

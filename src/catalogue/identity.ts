@@ -1,33 +1,14 @@
 /**
- * Dedupe identity and content fingerprint (domain-notes, "Dedupe keys"). mluvii sends no event
- * id: an exact retry repeats the body byte for byte, so identity is built from the fields that
- * name one occurrence, and the fingerprint tells a retry from a conflicting second report.
+ * Dedupe identity and content comparison (domain-notes, "Dedupe keys"). mluvii sends no event
+ * id: identity is built from the fields that name one occurrence; two deliveries of one identity
+ * are a retry when their payloads are equal, and a conflicting second report when they are not.
  */
 import xxhash from 'xxhash-wasm';
 import type { EventType } from './catalogue.js';
+import type { NormalizedEvent } from '../types.js';
 
-// xxHash64 compiled to WebAssembly: a fingerprint per event is on the hot path, and a JS hash
-// loop costs about as much per character as JSON.parse itself (3x xxh64 here, measured).
+// xxHash64 (WebAssembly) names unknown event types' payloads; they have no identity fields.
 const { h64ToString } = await xxhash();
-
-/**
- * Fingerprint of a body's JSON text: xxHash64, 16 hex digits. An exact retry repeats the body
- * byte for byte, so the text is hashed as delivered (bodies handed in as objects are serialized
- * first); the same content re-serialized with other whitespace or key order fingerprints
- * differently. Not cryptographic: it only compares two reports of the same identity.
- */
-export function fingerprintOf(bodyJson: string): string {
-  return h64ToString(bodyJson);
-}
-
-/** The fields identity is built from, taken from the normalized event. */
-export interface IdentityParts {
-  readonly eventType: string;
-  readonly known: boolean;
-  readonly timeUs: number | null;
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly fingerprint: string;
-}
 
 /**
  * - generic activity: `(eventType, activityId)`
@@ -37,11 +18,11 @@ export interface IdentityParts {
  * - SessionCreated: `(eventType, id)`: it happens once per session
  * - other events without time: `null`: refresh signals, a repeat is harmless and two equal
  *   UserStatusChanged bodies can be two real changes (AWAY, ONLINE, AWAY)
- * - unknown event types: `(eventType, fingerprint)`: only exact repeats are recognised
+ * - unknown event types: `(eventType, xxHash64 of the payload's JSON)`: only repeats of the
+ *   same payload are recognised
  */
-export function identityOf(parts: IdentityParts): string | null {
-  const { eventType, data, timeUs } = parts;
-  if (!parts.known) return `${eventType}#${parts.fingerprint}`;
+export function identityOf(eventType: string, known: boolean, timeUs: number | null, data: Readonly<Record<string, unknown>>): string | null {
+  if (!known) return `${eventType}#${h64ToString(JSON.stringify(data))}`;
   if (typeof data.activityId === 'number') return `${eventType}:${data.activityId}`;
   switch (eventType as EventType) {
     case 'SessionActivityHeroCardSubmission':
@@ -56,4 +37,21 @@ export function identityOf(parts: IdentityParts): string | null {
     default:
       return timeUs === null ? null : `${eventType}:${data.id}:${data.userId ?? ''}:${timeUs}`;
   }
+}
+
+/**
+ * Whether two deliveries of one identity report the same thing: equal event types and equal
+ * payloads as JSON values (key order and whitespace do not matter). Only asked of re-deliveries.
+ */
+export function sameContent(a: NormalizedEvent, b: NormalizedEvent): boolean {
+  return a.eventType === b.eventType && sameJson(a.data, b.data);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every((key) => Object.hasOwn(b, key) && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }

@@ -8,7 +8,7 @@ import { EVENT_CATALOGUE, isEventType, isGenericActivity, type EventSpec, type E
 import {
   createParseError, describeValue, pointerToJsonPath, type ParseError, type ParseIssue,
 } from './errors.js';
-import { fingerprintOf, identityOf } from './identity.js';
+import { identityOf } from './identity.js';
 import { rolesOf, unknownRoles } from './normalize.js';
 import { parseTimestampUs } from './timestamp.js';
 import type { NormalizedEvent, ParseOptions, ParseResult, RawBody } from '../types.js';
@@ -167,8 +167,7 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
   if (hazard !== null) return fail(body, hazardError(hazard, eventType, maxDepth));
 
   const record = data as Record<string, unknown>;
-  const fingerprint = fingerprintOf(text);
-  if (!isEventType(eventType)) return { ok: true, event: buildEvent(eventType, null, record, null, fingerprint), text };
+  if (!isEventType(eventType)) return { ok: true, event: buildEvent(eventType, null, record, null), text };
 
   const spec = EVENT_CATALOGUE[eventType];
   if (!checkerFor(eventType).Check(record)) return fail(body, schemaError(eventType, record));
@@ -192,35 +191,40 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
     return fail(body, timestampError(eventType, 'started', record.started));
   }
 
-  return { ok: true, event: buildEvent(eventType, spec, record, time, fingerprint), text };
+  return { ok: true, event: buildEvent(eventType, spec, record, time), text };
 }
 
 /**
  * The normalized event of a validated (or trusted) payload whose time is already parsed; `spec`
  * is the catalogue entry the caller looked up, `null` for an unknown event type.
  */
-function buildEvent(eventType: string, spec: EventSpec | null, record: Record<string, unknown>, time: number | null, fingerprint: string): NormalizedEvent {
+function buildEvent(eventType: string, spec: EventSpec | null, record: Record<string, unknown>, time: number | null): NormalizedEvent {
   const known = spec !== null;
   const roles = known ? rolesOf(eventType as EventType, record) : unknownRoles(eventType, record);
   return {
     known, eventType, data: record, family: spec?.family ?? 'unknown',
     stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
     actor: roles.actor, target: roles.target, participant: roles.participant,
-    time, timeText: spec?.timeField == null ? null : (record[spec.timeField] as string), rank: spec?.rank ?? 0, fingerprint,
-    identity: identityOf({ eventType, known, timeUs: time, data: record, fingerprint }),
+    time, timeText: spec?.timeField == null ? null : (record[spec.timeField] as string), rank: spec?.rank ?? 0,
+    identity: identityOf(eventType, known, time, record),
   } as NormalizedEvent;
 }
 
 /**
- * Normalizes a body this library validated before (read back from a store whose records are
- * checksummed), skipping validation and hashing: a restart re-reads every stored event, and
- * those checks were already paid for at ingest. Not for untrusted input: use {@link parseWebhook}.
+ * Normalizes a payload this library validated before (read back from a store), skipping
+ * validation: a restart re-reads every stored event, and those checks were paid for at ingest.
+ * Not for untrusted input: use {@link parseWebhook}.
  */
-export function normalizeTrusted(text: string, fingerprint: string): NormalizedEvent {
-  const { eventType, data } = JSON.parse(text) as { eventType: string; data: Record<string, unknown> };
+export function normalizeTrusted(eventType: string, data: Record<string, unknown>): NormalizedEvent {
   const spec = isEventType(eventType) ? EVENT_CATALOGUE[eventType] : null;
   const time = spec?.timeField == null ? null : parseTimestampUs(data[spec.timeField] as string);
-  return buildEvent(eventType, spec, data, time, fingerprint);
+  return buildEvent(eventType, spec, data, time);
+}
+
+/** {@link normalizeTrusted} of a stored body's JSON text. */
+export function normalizeTrustedText(text: string): NormalizedEvent {
+  const { eventType, data } = JSON.parse(text) as { eventType: string; data: Record<string, unknown> };
+  return normalizeTrusted(eventType, data);
 }
 
 function timestampError(eventType: string, field: string, value: string): ParseError {

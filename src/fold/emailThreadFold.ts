@@ -1,6 +1,5 @@
 /** The fold of an e-mail thread stream. */
-import type { StoredEvent } from '../store/eventStore.js';
-import type { EventType } from '../types.js';
+import type { EventType, NormalizedEvent } from '../types.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent } from './machineStep.js';
 import { emailThreadTable } from './tables.js';
@@ -28,8 +27,7 @@ const collector = new AnomalyCollector();
 
 export const emailThreadFolder: Folder<EmailThreadState> = {
   initialState: () => ({ machine: 0, tenantId: null, createdAt: null, operatorUserId: null, forwardCount: 0, lastTime: null }),
-  evolve(state, stored: StoredEvent): ProcessAnomaly[] | null {
-    const event = stored.event;
+  evolve(state, event: NormalizedEvent): ProcessAnomaly[] | null {
     if (!event.known) return null;
     collector.reset();
     const tenantId = event.tenantId;

@@ -4,7 +4,7 @@
  * place and reports the process anomalies the event raises; `clone` and `equals` serve the
  * checkpoints that let a late event re-fold only part of its stream.
  */
-import type { StoredEvent } from '../store/eventStore.js';
+import type { NormalizedEvent } from '../types.js';
 
 /** A process anomaly as the fold finds it; the tracker adds stream, time and position. */
 export interface ProcessAnomaly {
@@ -16,7 +16,7 @@ export interface ProcessAnomaly {
 export interface Folder<State> {
   initialState(): State;
   /** Applies one event to `state` (mutating it); returns the anomalies it raises, or `null`. */
-  evolve(state: State, stored: StoredEvent): ProcessAnomaly[] | null;
+  evolve(state: State, event: NormalizedEvent): ProcessAnomaly[] | null;
   clone(state: State): State;
   equals(a: State, b: State): boolean;
   /** A JSON-safe form of a state, for snapshots; `fromJSON` is its inverse. */

@@ -1,5 +1,5 @@
 /** The fold of an operator's presence stream: the last delivered UserStatusChanged wins. */
-import type { StoredEvent } from '../store/eventStore.js';
+import type { NormalizedEvent } from '../types.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent } from './machineStep.js';
 import { presenceTable } from './tables.js';
@@ -16,8 +16,7 @@ const collector = new AnomalyCollector();
 
 export const presenceFolder: Folder<PresenceState> = {
   initialState: () => ({ machine: 0, status: null, availability: null, availabilityReason: null }),
-  evolve(state, stored: StoredEvent): ProcessAnomaly[] | null {
-    const event = stored.event;
+  evolve(state, event: NormalizedEvent): ProcessAnomaly[] | null {
     if (!event.known || event.eventType !== 'UserStatusChanged') return null;
     collector.reset();
     state.machine = applyMachineEvent(presenceTable, state.machine, STATUS_CHANGED, collector);

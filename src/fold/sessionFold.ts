@@ -2,8 +2,7 @@
  * The fold of a session stream: the session machine's compiled state, one compiled participation
  * state per operator, and the bookkeeping the views need (times, chatbots, forwards).
  */
-import type { StoredEvent } from '../store/eventStore.js';
-import type { EventType, KnownEvent, Party, PendingForm, SessionStatus } from '../types.js';
+import type { EventType, KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } from '../types.js';
 import { parseTimestampUs } from '../catalogue/timestamp.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent } from './machineStep.js';
@@ -168,8 +167,7 @@ function addChatbot(state: SessionState, party: Party | null): void {
   if (party?.kind === 'chatbot' && !state.chatbotIds.includes(party.chatbotId)) state.chatbotIds.push(party.chatbotId);
 }
 
-function evolveSession(state: SessionState, stored: StoredEvent): ProcessAnomaly[] | null {
-  const event = stored.event;
+function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnomaly[] | null {
   if (!event.known) return null;
   collector.reset();
   const time = event.time;

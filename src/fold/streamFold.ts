@@ -2,37 +2,39 @@
  * One entity stream: its events in canonical order (event time in µs, then causal rank, then
  * arrival), the state folded from them, and checkpoints of that state.
  *
+ * The stream holds its events as slots of a packed log (see store/packedLog.ts) with their sort
+ * times: a few numbers per event, not objects. An event is decoded from the log only when a late
+ * arrival makes the stream re-fold, or for a timeline.
+ *
  * An event that arrives late is inserted in its place and the stream is re-folded from the
  * nearest checkpoint before it. The re-fold stops as soon as its state equals the old checkpoint
  * that describes the same prefix: from there on the old fold is still right. So a stream delivered
  * in reverse costs about `CHECKPOINT_INTERVAL` steps per event, not the whole stream each time.
  */
-import type { StoredEvent } from '../store/eventStore.js';
+import type { NormalizedEvent } from '../types.js';
 import type { Folder, ProcessAnomaly } from './folder.js';
 
 /** Checkpoint spacing in events: memory for short streams, re-fold length for long ones. */
 export const CHECKPOINT_INTERVAL = 32;
 
-export interface StreamEntry {
-  readonly stored: StoredEvent;
-  /**
-   * Event time used for ordering. Events without their own time: SessionCreated opens the stream
-   * (-Infinity); the others are placed by arrival, after everything already in the stream.
-   */
-  readonly sortTime: number;
-  /** Process anomalies this event raises in the current fold. */
-  anomalies: ProcessAnomaly[] | null;
+/** What a stream needs to know of the events in the log it refers to. */
+export interface EventSource {
+  /** Causal rank of the event in `slot`. */
+  rank(slot: number): number;
+  /** Whether it carries its own time (else it is placed by arrival). */
+  hasOwnTime(slot: number): boolean;
+  /** The event itself (decoded: only for re-folds and timelines). */
+  event(slot: number): NormalizedEvent;
 }
 
-/** An entry whose process anomalies changed because of an insertion. */
+/** An event whose process anomalies changed because of an insertion. */
 export interface AnomalyChange {
-  readonly entry: StreamEntry;
+  readonly slot: number;
   readonly before: ProcessAnomaly[] | null;
   readonly after: ProcessAnomaly[] | null;
 }
 
 export interface InsertResult {
-  readonly entry: StreamEntry;
   /** Arrived after an event of its stream with a later place (only events with their own time). */
   readonly outOfOrder: boolean;
   readonly changes: readonly AnomalyChange[];
@@ -43,10 +45,7 @@ export interface InsertResult {
 interface Checkpoint<State> { index: number; state: State }
 
 const NO_CHANGES: readonly AnomalyChange[] = Object.freeze([]);
-
-function compareEntries(a: StreamEntry, b: StreamEntry): number {
-  return a.sortTime - b.sortTime || a.stored.event.rank - b.stored.event.rank || a.stored.position - b.stored.position;
-}
+const IN_ORDER: InsertResult = Object.freeze({ outOfOrder: false, changes: NO_CHANGES, refolded: 0 });
 
 function sameAnomalies(a: ProcessAnomaly[] | null, b: ProcessAnomaly[] | null): boolean {
   if (a === null || b === null) return a === b;
@@ -56,86 +55,122 @@ function sameAnomalies(a: ProcessAnomaly[] | null, b: ProcessAnomaly[] | null): 
   });
 }
 
-/** Creates an empty stream folded by `folder`. */
-export function createStreamFold<State>(id: string, folder: Folder<State>): StreamFold<State> {
-  return new StreamFold(id, folder);
+/** Creates an empty stream folded by `folder`, over the events of `log`. */
+export function createStreamFold<State>(id: string, folder: Folder<State>, log: EventSource): StreamFold<State> {
+  return new StreamFold(id, folder, log);
 }
 
 export class StreamFold<State> {
-  readonly entries: StreamEntry[] = [];
+  /** Log slots of the stream's events, in canonical order. */
+  readonly slots: number[] = [];
+  /** Sort time of each of them (same index). */
+  private readonly sortTimes: number[] = [];
+  /** Process anomalies of the events whose current fold raises some, by slot; `null` when none. */
+  anomalies: Map<number, ProcessAnomaly[]> | null = null;
   state: State;
   private checkpoints: Checkpoint<State>[] | null = null;
 
-  constructor(readonly id: string, readonly folder: Folder<State>) {
+  constructor(readonly id: string, readonly folder: Folder<State>, private readonly log: EventSource) {
     this.state = folder.initialState();
   }
 
-  private sortTimeOf(stored: StoredEvent): number {
-    const { event } = stored;
-    if (event.time !== null) return event.time;
-    if (event.eventType === 'SessionCreated') return -Infinity;
-    return this.entries.at(-1)?.sortTime ?? -Infinity;
+  get length(): number {
+    return this.slots.length;
   }
 
-  /** Index where `entry` belongs: after every entry that sorts before or equal to it. */
-  private placeOf(entry: StreamEntry): number {
+  /** Earliest event time of the stream (its first timed event in canonical order), or null. */
+  firstTime(): number | null {
+    for (let i = 0; i < this.slots.length; i++) if (this.log.hasOwnTime(this.slots[i]!)) return this.sortTimes[i]!;
+    return null;
+  }
+
+  /**
+   * Event time used for ordering. Events without their own time: SessionCreated opens the stream
+   * (-Infinity); the others are placed by arrival, after everything already in the stream.
+   */
+  private sortTimeOf(event: NormalizedEvent): number {
+    if (event.time !== null) return event.time;
+    if (event.eventType === 'SessionCreated') return -Infinity;
+    return this.sortTimes.length === 0 ? -Infinity : this.sortTimes[this.sortTimes.length - 1]!;
+  }
+
+  /** Index where an event belongs: after every entry that sorts before or equal to it. */
+  private placeOf(sortTime: number, rank: number, slot: number): number {
+    const { slots, sortTimes, log } = this;
     let low = 0;
-    let high = this.entries.length;
+    let high = slots.length;
+    // The usual case, an event later than the stream's last: no search.
+    if (high > 0 && sortTimes[high - 1]! < sortTime) return high;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (compareEntries(this.entries[mid]!, entry) <= 0) low = mid + 1;
+      const other = slots[mid]!;
+      const order = sortTimes[mid]! - sortTime || log.rank(other) - rank || other - slot;
+      if (order <= 0) low = mid + 1;
       else high = mid;
     }
     return low;
   }
 
+  private setAnomalies(slot: number, anomalies: ProcessAnomaly[] | null): void {
+    if (anomalies !== null) (this.anomalies ??= new Map()).set(slot, anomalies);
+    else if (this.anomalies?.delete(slot) && this.anomalies.size === 0) this.anomalies = null;
+  }
+
+  anomaliesOf(slot: number): ProcessAnomaly[] | null {
+    return this.anomalies?.get(slot) ?? null;
+  }
+
   private maybeCheckpoint(): void {
     const last = this.checkpoints?.at(-1)?.index ?? 0;
-    if (this.entries.length - last >= CHECKPOINT_INTERVAL) {
-      (this.checkpoints ??= []).push({ index: this.entries.length, state: this.folder.clone(this.state) });
+    if (this.slots.length - last >= CHECKPOINT_INTERVAL) {
+      (this.checkpoints ??= []).push({ index: this.slots.length, state: this.folder.clone(this.state) });
     }
   }
 
   /**
-   * Puts a new entry in its canonical place. Returns its index and whether it arrived out of
+   * Puts a new event in its canonical place. Returns its index and whether it arrived out of
    * order: after an event of its stream with a later place (events with their own time only;
-   * the check starts at the entry, so an in-order append costs nothing).
+   * the check starts at the new entry, so an in-order append costs nothing).
    */
-  private place(stored: StoredEvent, anomalies: ProcessAnomaly[] | null): { entry: StreamEntry; index: number; outOfOrder: boolean } {
-    const entry: StreamEntry = { stored, sortTime: this.sortTimeOf(stored), anomalies };
-    const index = this.placeOf(entry);
-    if (index === this.entries.length) {
-      this.entries.push(entry);
-      return { entry, index, outOfOrder: false };
+  private place(slot: number, event: NormalizedEvent): { index: number; outOfOrder: boolean } {
+    const sortTime = this.sortTimeOf(event);
+    const index = this.placeOf(sortTime, event.rank, slot);
+    if (index === this.slots.length) {
+      this.slots.push(slot);
+      this.sortTimes.push(sortTime);
+      return { index, outOfOrder: false };
     }
-    this.entries.splice(index, 0, entry);
+    this.slots.splice(index, 0, slot);
+    this.sortTimes.splice(index, 0, sortTime);
     let outOfOrder = false;
-    if (stored.event.time !== null) {
-      for (let i = index + 1; i < this.entries.length && !outOfOrder; i++) outOfOrder = this.entries[i]!.stored.event.time !== null;
+    if (event.time !== null) {
+      for (let i = index + 1; i < this.slots.length && !outOfOrder; i++) outOfOrder = this.log.hasOwnTime(this.slots[i]!);
     }
-    return { entry, index, outOfOrder };
+    return { index, outOfOrder };
   }
 
-  /** Inserts an event in canonical place and brings the fold up to date. */
-  insert(stored: StoredEvent): InsertResult {
-    const { entry, index, outOfOrder } = this.place(stored, null);
-    if (index === this.entries.length - 1) {
-      entry.anomalies = this.folder.evolve(this.state, stored);
+  /** Inserts the event of `slot` in canonical place and brings the fold up to date. */
+  insert(slot: number, event: NormalizedEvent): InsertResult {
+    const { index, outOfOrder } = this.place(slot, event);
+    if (index === this.slots.length - 1) {
+      const anomalies = this.folder.evolve(this.state, event);
       this.maybeCheckpoint();
-      const changes = entry.anomalies === null ? NO_CHANGES : [{ entry, before: null, after: entry.anomalies }];
-      return { entry, outOfOrder, changes, refolded: 0 };
+      if (anomalies === null) return outOfOrder ? { outOfOrder, changes: NO_CHANGES, refolded: 0 } : IN_ORDER;
+      this.setAnomalies(slot, anomalies);
+      return { outOfOrder, changes: [{ slot, before: null, after: anomalies }], refolded: 0 };
     }
-    const { changes, refolded } = this.refoldFrom(index);
-    return { entry, outOfOrder, changes, refolded };
+    const { changes, refolded } = this.refoldFrom(index, slot, event);
+    return { outOfOrder, changes, refolded };
   }
 
   /**
    * Puts an event in its place without folding it, with the anomalies a snapshot recorded for it
    * (restoring from a snapshot: the state comes from the snapshot too, see `restoreState`).
    */
-  restore(stored: StoredEvent, anomalies: ProcessAnomaly[] | null): InsertResult {
-    const { entry, outOfOrder } = this.place(stored, anomalies);
-    return { entry, outOfOrder, changes: NO_CHANGES, refolded: 0 };
+  restore(slot: number, event: NormalizedEvent, anomalies: ProcessAnomaly[] | null): InsertResult {
+    const { outOfOrder } = this.place(slot, event);
+    this.setAnomalies(slot, anomalies);
+    return { outOfOrder, changes: NO_CHANGES, refolded: 0 };
   }
 
   /** Sets the folded state after `restore`d entries. Without checkpoints, a later re-fold starts from the beginning. */
@@ -144,8 +179,11 @@ export class StreamFold<State> {
     this.checkpoints = null;
   }
 
-  /** Re-folds after an insertion at `index`, stopping where the old fold becomes valid again. */
-  private refoldFrom(index: number): { changes: AnomalyChange[]; refolded: number } {
+  /**
+   * Re-folds after an insertion at `index`, stopping where the old fold becomes valid again.
+   * `inserted` is the new event, already decoded; the others are decoded from the log.
+   */
+  private refoldFrom(index: number, insertedSlot: number, inserted: NormalizedEvent): { changes: AnomalyChange[]; refolded: number } {
     const checkpoints = (this.checkpoints ??= []);
     // The last checkpoint at or before the insertion still describes a valid prefix.
     let k = checkpoints.length;
@@ -155,7 +193,7 @@ export class StreamFold<State> {
     const changes: AnomalyChange[] = [];
     let refolded = 0;
     let lastCheckpoint = start?.index ?? 0;
-    for (let j = lastCheckpoint; j < this.entries.length; j++) {
+    for (let j = lastCheckpoint; j < this.slots.length; j++) {
       // Checkpoints after the insertion describe their old prefix, now one entry longer.
       const old = checkpoints[k];
       if (old !== undefined && old.index + 1 === j) {
@@ -173,23 +211,27 @@ export class StreamFold<State> {
         checkpoints.splice(k++, 0, { index: j, state: this.folder.clone(state) });
         lastCheckpoint = j;
       }
-      const entry = this.entries[j]!;
-      const before = entry.anomalies;
-      entry.anomalies = this.folder.evolve(state, entry.stored);
+      const slot = this.slots[j]!;
+      const before = this.anomaliesOf(slot);
+      const after = this.folder.evolve(state, slot === insertedSlot ? inserted : this.log.event(slot));
       refolded++;
-      if (!sameAnomalies(before, entry.anomalies)) changes.push({ entry, before, after: entry.anomalies });
+      if (!sameAnomalies(before, after)) {
+        this.setAnomalies(slot, after);
+        changes.push({ slot, before, after });
+      }
     }
     this.state = state;
     this.maybeCheckpoint();
     return { changes, refolded };
   }
 
-  /** The state after each entry, folded afresh (for timelines; not on the hot path). */
-  *replay(): Generator<{ entry: StreamEntry; state: State }> {
+  /** Each event with the state after it, folded afresh (for timelines; not on the hot path). */
+  *replay(): Generator<{ slot: number; event: NormalizedEvent; state: State }> {
     const state = this.folder.initialState();
-    for (const entry of this.entries) {
-      this.folder.evolve(state, entry.stored);
-      yield { entry, state };
+    for (const slot of this.slots) {
+      const event = this.log.event(slot);
+      this.folder.evolve(state, event);
+      yield { slot, event, state };
     }
   }
 }

@@ -20,11 +20,11 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { normalizeTrusted } from '../catalogue/parseWebhook.js';
+import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
 import type { ParseError } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
-import { compactEvent } from './compactEvent.js';
-import type { EventStore, NewStoreRecord, StoreRecord } from './eventStore.js';
+import type { LoggedStore, NewStoreRecord, StoreRecord } from './eventStore.js';
+import { createPackedLog, type PackedLog } from './packedLog.js';
 import type { TrackerSnapshot } from '../tracker/createTracker.js';
 
 export type FsyncPolicy = 'every' | 'none' | { readonly intervalMs: number };
@@ -34,9 +34,10 @@ export interface JournalOptions {
   readonly fsync?: FsyncPolicy;
 }
 
-export interface JournalStore extends EventStore {
+export interface JournalStore extends LoggedStore {
   append(record: NewStoreRecord, body?: string | null): Promise<StoreRecord>;
-  read(): readonly StoreRecord[];
+  /** Every record in position order (decoded afresh from the in-memory log on each call). */
+  read(): StoreRecord[];
   /** Where the file was cut on open, if it had a torn tail. */
   readonly truncatedAt: number | null;
   /**
@@ -56,25 +57,25 @@ export interface JournalStore extends EventStore {
 const HEADER = 8;
 
 /**
- * Header fields: `p` position, `r` receivedAt, `s` source, `f` fingerprint of the body that
- * follows (events, conflicting re-deliveries); dead letters: `raw`, `e` error; re-deliveries:
- * `o` original position, `i` identity.
+ * Header fields: `p` position, `r` receivedAt, `s` source; a body follows for events and
+ * conflicting re-deliveries; dead letters: `raw`, `e` error; re-deliveries: `o` original
+ * position, `i` identity, `c` whether a conflicting body follows.
  */
 type Header =
-  | { k: 'e'; p: number; r: number; s: string | null; f: string }
+  | { k: 'e'; p: number; r: number; s: string | null }
   | { k: 'd'; p: number; r: number; s: string | null; raw: EncodedRawBody; e: ParseError }
-  | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; f: string | null };
+  | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; c: boolean };
 
 /** The event a stored body stands for, exactly as the tracker normalized it on ingest. */
-const eventOf = (body: string, fingerprint: string) => compactEvent(normalizeTrusted(body, fingerprint));
+const eventOf = (body: string) => normalizeTrustedText(body);
 
 function toRecord(header: Header, body: string | null): StoreRecord {
   switch (header.k) {
-    case 'e': return { kind: 'event', position: header.p, receivedAt: header.r, source: header.s, event: eventOf(body!, header.f) };
+    case 'e': return { kind: 'event', position: header.p, receivedAt: header.r, source: header.s, event: eventOf(body!) };
     case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRawBody(header.raw), error: header.e };
     case 'r': return {
       kind: 'redelivery', position: header.p, receivedAt: header.r, source: header.s, originalPosition: header.o, identity: header.i,
-      conflicting: header.f === null ? null : eventOf(body!, header.f),
+      conflicting: header.c ? eventOf(body!) : null,
     };
   }
 }
@@ -83,21 +84,21 @@ function payloadOf(record: StoreRecord, body: string | null): string {
   switch (record.kind) {
     case 'event':
       if (body === null) throw new Error('a journal needs the body text of every event');
-      return `${JSON.stringify({ k: 'e', p: record.position, r: record.receivedAt, s: record.source, f: record.event.fingerprint })}\n${body}`;
+      return `${JSON.stringify({ k: 'e', p: record.position, r: record.receivedAt, s: record.source })}\n${body}`;
     case 'dead-letter':
       return JSON.stringify({ k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRawBody(record.raw), e: record.error });
     case 'redelivery': {
       const conflicting = record.conflicting !== null && body !== null;
-      const header = { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, f: conflicting ? record.conflicting!.fingerprint : null };
+      const header = { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, c: conflicting };
       return conflicting ? `${JSON.stringify(header)}\n${body}` : JSON.stringify(header);
     }
   }
 }
 
-/** Reads every complete record; returns them and the byte offset where the valid journal ends. */
-function scan(fd: number): { records: StoreRecord[]; end: number; size: number } {
+/** Reads every complete record into a log; returns it and the byte offset where the valid journal ends. */
+function scan(fd: number): { log: PackedLog; end: number; size: number } {
   const size = fstatSync(fd).size;
-  const records: StoreRecord[] = [];
+  const log = createPackedLog();
   const chunk = Buffer.allocUnsafe(Math.min(Math.max(size, HEADER), 64 * 1024 * 1024));
   let fileOffset = 0; // where `chunk` starts in the file
   let filled = 0;
@@ -135,10 +136,10 @@ function scan(fd: number): { records: StoreRecord[]; end: number; size: number }
     } catch {
       break;
     }
-    records.push(toRecord(header, newline === -1 ? null : text.slice(newline + 1)));
+    log.append(toRecord(header, newline === -1 ? null : text.slice(newline + 1)));
     at += HEADER + length;
   }
-  return { records, end: fileOffset + at, size };
+  return { log, end: fileOffset + at, size };
 }
 
 function frame(payload: string): Buffer {
@@ -157,7 +158,7 @@ function frame(payload: string): Buffer {
 export async function openJournalStore(options: JournalOptions): Promise<JournalStore> {
   const policy = options.fsync ?? 'every';
   const fd = openSync(options.path, 'a+');
-  const { records, end, size } = scan(fd);
+  const { log, end, size } = scan(fd);
   let truncatedAt: number | null = null;
   if (end < size) {
     ftruncateSync(fd, end);
@@ -211,18 +212,19 @@ export async function openJournalStore(options: JournalOptions): Promise<Journal
       }
       renameSync(temporary, snapshotPath);
     },
-    read: () => records,
+    log,
+    read: () => [...log.records()],
     append(record, body = null) {
       if (closed) return Promise.reject(new Error('journal is closed'));
       const stored = record as StoreRecord & { position: number };
-      stored.position = records.length + 1;
+      stored.position = log.length + 1;
       let framed: Buffer;
       try {
         framed = frame(payloadOf(stored, body));
       } catch (error) {
         return Promise.reject(error);
       }
-      records.push(stored);
+      log.append(stored);
       return new Promise<StoreRecord>((resolve, reject) => {
         if (pending === null) {
           pending = { buffers: [], waiters: [] };

@@ -26,10 +26,10 @@
  *   stored, or repeated within the batch, becomes a re-delivery as with single appends.
  */
 import pg from 'pg';
-import { normalizeTrusted } from '../catalogue/parseWebhook.js';
+import { sameContent } from '../catalogue/identity.js';
+import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
 import type { ParseError } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
-import { compactEvent } from './compactEvent.js';
 import type { NewStoreRecord, SharedEventStore, StoreRecord } from './eventStore.js';
 
 export interface PostgresStoreOptions {
@@ -86,6 +86,13 @@ export function migrations(schema: string): string[] {
          FROM ${s}.log WHERE kind = 'event';
      CREATE VIEW ${s}.dead_letters AS
        SELECT position, received_at, source, event_type, error, raw FROM ${s}.log WHERE kind = 'dead-letter';`,
+    // Re-deliveries are told from conflicting reports by comparing payloads, not body hashes.
+    `DROP VIEW ${s}.events;
+     ALTER TABLE ${s}.log DROP COLUMN fingerprint;
+     CREATE VIEW ${s}.events AS
+       SELECT position, stream_id, row_number() OVER (PARTITION BY stream_id ORDER BY tx, position) AS stream_version,
+              event_type, event_time_us, received_at, source, identity, body
+         FROM ${s}.log WHERE kind = 'event';`,
   ];
 }
 
@@ -117,21 +124,21 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
 }
 
 /** The event a stored body stands for (validated when appended; rows are not re-validated). */
-const eventOf = (body: string, fingerprint: string) => compactEvent(normalizeTrusted(body, fingerprint));
+const eventOf = (body: string) => normalizeTrustedText(body);
 
 interface Row {
   position: string; tx: string; kind: StoreRecord['kind']; received_at: Date; source: string | null;
-  body: string | null; identity: string | null; fingerprint: string | null; original_position: string | null; error: ParseError | null; raw: EncodedRawBody | null;
+  body: string | null; identity: string | null; original_position: string | null; error: ParseError | null; raw: EncodedRawBody | null;
 }
 
 function toRecord(row: Row): StoreRecord {
   const base = { position: Number(row.position), receivedAt: row.received_at.getTime(), source: row.source };
   switch (row.kind) {
-    case 'event': return { kind: 'event', ...base, event: eventOf(row.body!, row.fingerprint!) };
+    case 'event': return { kind: 'event', ...base, event: eventOf(row.body!) };
     case 'dead-letter': return { kind: 'dead-letter', ...base, raw: decodeRawBody(row.raw!), error: row.error! };
     case 'redelivery': return {
       kind: 'redelivery', ...base, originalPosition: Number(row.original_position), identity: row.identity!,
-      conflicting: row.body === null ? null : eventOf(row.body, row.fingerprint!),
+      conflicting: row.body === null ? null : eventOf(row.body),
     };
   }
 }
@@ -156,18 +163,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     try {
       const { rows } = await pool.query<{ position: string; identity: string }>(
         `WITH input AS (
-           SELECT * FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::text[])
-             WITH ORDINALITY AS t(received_ms, source, stream_id, event_type, event_time_us, identity, fingerprint, body, ord)),
+           SELECT * FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[])
+             WITH ORDINALITY AS t(received_ms, source, stream_id, event_type, event_time_us, identity, body, ord)),
          inserted AS (
-           INSERT INTO ${s}.log (kind, received_at, source, stream_id, event_type, event_time_us, identity, fingerprint, body)
-           SELECT 'event', to_timestamp(received_ms / 1000.0), source, stream_id, event_type, event_time_us, identity, fingerprint, body
+           INSERT INTO ${s}.log (kind, received_at, source, stream_id, event_type, event_time_us, identity, body)
+           SELECT 'event', to_timestamp(received_ms / 1000.0), source, stream_id, event_type, event_time_us, identity, body
              FROM input ORDER BY ord
            ON CONFLICT (identity) WHERE kind = 'event' AND identity IS NOT NULL DO NOTHING
            RETURNING position, identity)
-         SELECT position, identity, pg_notify($9, '') FROM inserted`,
+         SELECT position, identity, pg_notify($8, '') FROM inserted`,
         [column((p) => p.record.receivedAt), column((p) => p.record.source), column((p) => p.record.event.stream),
           column((p) => p.record.event.eventType), column((p) => p.record.event.time), column((p) => p.record.event.identity),
-          column((p) => p.record.event.fingerprint), column((p) => p.body), channel]);
+          column((p) => p.body), channel]);
       inserted = new Map(rows.map((r) => [r.identity, Number(r.position)]));
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -203,19 +210,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       // One round trip: the insert, and a notification delivered when it commits.
       const { rows } = await pool.query<{ position: string }>(
         `WITH inserted AS (
-           INSERT INTO ${s}.log (kind, received_at, source, stream_id, event_type, event_time_us, identity, fingerprint, body)
-           VALUES ('event', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6, $7, $8)
+           INSERT INTO ${s}.log (kind, received_at, source, stream_id, event_type, event_time_us, identity, body)
+           VALUES ('event', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6, $7)
            ON CONFLICT (identity) WHERE kind = 'event' AND identity IS NOT NULL DO NOTHING
            RETURNING position)
-         SELECT position, pg_notify($9, '') FROM inserted`,
-        [record.receivedAt, record.source, event.stream, event.eventType, event.time, event.identity, event.fingerprint, body, channel],
+         SELECT position, pg_notify($8, '') FROM inserted`,
+        [record.receivedAt, record.source, event.stream, event.eventType, event.time, event.identity, body, channel],
       );
       if (rows.length === 1) return { ...record, position: Number(rows[0]!.position) };
       // The identity is stored already (another receiver, or an earlier delivery): a re-delivery.
-      const { rows: existing } = await pool.query<{ position: string; fingerprint: string }>(
-        `SELECT position, fingerprint FROM ${s}.log WHERE kind = 'event' AND identity = $1`, [event.identity]);
+      const { rows: existing } = await pool.query<{ position: string; body: string }>(
+        `SELECT position, body FROM ${s}.log WHERE kind = 'event' AND identity = $1`, [event.identity]);
       if (existing.length === 0) continue; // the winner rolled back: try again
-      const conflicting = existing[0]!.fingerprint === event.fingerprint ? null : event;
+      const conflicting = sameContent(eventOf(existing[0]!.body), event) ? null : event;
       return insertOther({
         kind: 'redelivery', position: 0, receivedAt: record.receivedAt, source: record.source,
         originalPosition: Number(existing[0]!.position), identity: event.identity!, conflicting,
@@ -230,15 +237,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          SELECT position, pg_notify($6, '') FROM inserted`,
         [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRawBody(record.raw)), channel])
       : await pool.query<{ position: string }>(
-        `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body, fingerprint) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6) RETURNING position)
-         SELECT position, pg_notify($7, '') FROM inserted`,
-        [record.receivedAt, record.source, record.identity, record.originalPosition, body, record.conflicting?.fingerprint ?? null, channel]);
+        `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position)
+         SELECT position, pg_notify($6, '') FROM inserted`,
+        [record.receivedAt, record.source, record.identity, record.originalPosition, body, channel]);
     return { ...record, position: Number(rows[0]!.position) } as StoreRecord;
   }
 
   async function readAfter(checkpoint: LogCheckpoint | null, limit = 5000) {
     const { rows } = await pool.query<Row>(
-      `SELECT position, tx::text AS tx, kind, received_at, source, body, identity, fingerprint, original_position, error, raw
+      `SELECT position, tx::text AS tx, kind, received_at, source, body, identity, original_position, error, raw
          FROM ${s}.log
         WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
           AND ($1::xid8 IS NULL OR (tx, position) > ($1::xid8, $2::bigint))

@@ -4,6 +4,7 @@
  * Nothing is dropped: a tracker rebuilt from a store reproduces the same views and anomalies.
  */
 import type { NormalizedEvent, ParseError, RawBody } from '../types.js';
+import type { PackedLog } from './packedLog.js';
 
 /** An accepted event. */
 export interface StoredEvent {
@@ -56,11 +57,23 @@ export interface EventStore {
    * (the tracker never touches it again), so a store may set `position` on it instead of copying.
    * A store must assign positions in the order `append` is called, before it returns.
    * `body` is the body text as delivered, for events and conflicting re-deliveries: durable
-   * stores keep it (it is the lossless form), the in-memory store does not.
+   * stores keep it (it is the form mluvii sent), the in-memory store keeps the parsed payload.
    */
   append(record: NewStoreRecord, body?: string | null): StoreRecord | Promise<StoreRecord>;
   /** Every record in position order. */
   read(): Iterable<StoreRecord> | AsyncIterable<StoreRecord>;
+}
+
+/**
+ * A store that holds its records in memory too, packed, with positions `1, 2, 3, ...` (the
+ * in-memory and journal stores): a tracker over it folds from that log rather than keep a copy.
+ */
+export interface LoggedStore extends EventStore {
+  readonly log: PackedLog;
+}
+
+export function isLoggedStore(store: EventStore): store is LoggedStore {
+  return (store as Partial<LoggedStore>).log !== undefined;
 }
 
 /**

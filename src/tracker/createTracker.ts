@@ -13,10 +13,12 @@ import type { Folder, ProcessAnomaly } from '../fold/folder.js';
 import { noFolder } from '../fold/noFold.js';
 import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
 import { PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
-import { createStreamFold, type AnomalyChange, type StreamEntry, type StreamFold } from '../fold/streamFold.js';
+import { createStreamFold, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
+import { sameContent } from '../catalogue/identity.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
-import { compactEvent } from '../store/compactEvent.js';
-import { isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
+import { isLoggedStore, isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
+import { createPackedLog } from '../store/packedLog.js';
+import { IdentityIndex } from './identityIndex.js';
 import { DEFAULT_STALLED_THRESHOLDS, findStalled, type StalledThresholds } from '../views/stalled.js';
 import { buildEmailThreadView, buildOperatorView, buildSessionView, emailThreadStatus, iso } from '../views/views.js';
 import type {
@@ -272,6 +274,8 @@ function toMs(receivedAt: IngestOptions['receivedAt'], clock: () => number): num
   return receivedAt instanceof Date ? receivedAt.getTime() : Date.parse(receivedAt);
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 const wants = <T>(filter: T | readonly T[] | undefined, value: T): boolean =>
   filter === undefined || (Array.isArray(filter) ? (filter as readonly T[]).includes(value) : filter === value);
 
@@ -290,12 +294,19 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const clock = options.clock ?? Date.now;
   const thresholds: StalledThresholds = { ...DEFAULT_STALLED_THRESHOLDS, ...options.stalledAfter };
   const streams = new Map<StreamId, AnyStream>();
-  /** Identity -> the accepted event that holds it. */
-  const identities = new Map<string, StoredEvent>();
+  /**
+   * The accepted events, packed, addressed by slot: the store's own log when it keeps one in
+   * memory, else a copy (a shared store's rows live in the database).
+   */
+  const log = isLoggedStore(store) ? store.log : createPackedLog();
+  const ownLog = !isLoggedStore(store);
+  /** Identity -> slot of the accepted event that holds it. */
+  const identities = new IdentityIndex();
+  const identityAt = (slot: number) => log.event(slot).identity;
   /** Delivery anomalies: they stay once raised. */
   const deliveryAnomalies: Anomaly[] = [];
-  /** Entries whose current fold raises process anomalies. */
-  const anomalous = new Set<StreamEntry>();
+  /** Streams some of whose events raise process anomalies in the current fold. */
+  const anomalous = new Set<AnyStream>();
   /** userId -> session / e-mail streams the operator appears in. */
   const operatorSessions = new Map<number, Set<StreamId>>();
   const operatorEmails = new Map<number, Set<StreamId>>();
@@ -307,7 +318,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   function streamOf(id: StreamId): AnyStream {
     let stream = streams.get(id);
     if (stream === undefined) {
-      stream = createStreamFold(id, folderFor(id));
+      stream = createStreamFold(id, folderFor(id), log);
       streams.set(id, stream);
     }
     return stream;
@@ -320,11 +331,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }, true);
   }
 
-  function processAnomaly(entry: StreamEntry, anomaly: ProcessAnomaly): Anomaly {
-    const { event, position, source } = entry.stored;
+  /** The public form of a process anomaly of the event in `slot` (`event`: that event, if at hand). */
+  function processAnomaly(slot: number, anomaly: ProcessAnomaly, event: NormalizedEvent = log.event(slot)): Anomaly {
     return freeze({
       kind: anomaly.kind, severity: SEVERITY[anomaly.kind], stream: event.stream, eventType: event.eventType,
-      message: anomaly.message, position, source, time: iso(event.time),
+      message: anomaly.message, position: log.position(slot), source: log.source(slot), time: iso(event.time),
       ...(anomaly.missing === undefined ? {} : { missing: [...anomaly.missing] }),
     }, true);
   }
@@ -364,54 +375,61 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         eventType: record.error.eventType, error: record.error,
       });
       deliveryAnomalies.push(anomaly);
-      return { outcome: 'rejected', position, eventType: record.error.eventType, streams: [], raised: [anomaly], resolved: [], error: record.error };
+      return { outcome: 'rejected', position, eventType: record.error.eventType, streams: NONE, raised: [anomaly], resolved: NONE, error: record.error };
     }
     if (record.kind === 'redelivery') {
       counts.duplicates++;
-      const event = record.conflicting ?? identities.get(record.identity)!.event;
+      const event = record.conflicting ?? log.event(identities.get(record.identity, identityAt));
       const anomaly = record.conflicting === null
         ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record, event)
         : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record, event);
       deliveryAnomalies.push(anomaly);
-      return { outcome: 'duplicate', position, eventType: event.eventType, streams: [], raised: [anomaly], resolved: [] };
+      return { outcome: 'duplicate', position, eventType: event.eventType, streams: NONE, raised: [anomaly], resolved: NONE };
     }
 
     const { event } = record;
-    if (event.identity !== null) identities.set(event.identity, record);
+    const slot = ownLog ? log.append(record) : log.slotOf(position);
+    if (event.identity !== null) identities.set(event.identity, slot);
     const stream = streamOf(event.stream);
-    const inserted = restoring === null ? stream.insert(record) : stream.restore(record, restoring.get(position) ?? null);
-    if (restoring !== null && inserted.entry.anomalies !== null) anomalous.add(inserted.entry);
+    const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
+    if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
     counts.refolded += inserted.refolded;
     indexOperators(event);
-    const raised: Anomaly[] = [];
-    const resolved: Anomaly[] = [];
+    let raised: Anomaly[] | null = null;
+    let resolved: Anomaly[] | null = null;
     if (!event.known) {
       counts.unknown++;
       const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record, event);
       deliveryAnomalies.push(anomaly);
-      raised.push(anomaly);
+      (raised ??= []).push(anomaly);
     } else {
       counts.applied++;
     }
     if (inserted.outOfOrder) {
       const anomaly = deliveryAnomaly('out-of-order', `arrived after a later event of ${event.stream}; the stream was re-folded`, record, event);
       deliveryAnomalies.push(anomaly);
-      raised.push(anomaly);
+      (raised ??= []).push(anomaly);
     }
-    applyChanges(inserted.changes, raised, resolved);
-    return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: [event.stream], raised, resolved };
+    if (inserted.changes.length > 0) {
+      raised ??= [];
+      resolved = [];
+      applyChanges(stream, inserted.changes, slot, event, raised, resolved);
+    }
+    return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: [event.stream], raised: raised ?? NONE, resolved: resolved ?? NONE };
   }
 
-  function applyChanges(changes: readonly AnomalyChange[], raised: Anomaly[], resolved: Anomaly[]): void {
-    for (const { entry, before, after } of changes) {
-      const key = (a: ProcessAnomaly) => `${a.kind}|${a.message}`;
-      const afterKeys = new Set(after?.map(key));
-      const beforeKeys = new Set(before?.map(key));
-      for (const a of before ?? []) if (!afterKeys.has(key(a))) resolved.push(processAnomaly(entry, a));
-      for (const a of after ?? []) if (!beforeKeys.has(key(a))) raised.push(processAnomaly(entry, a));
-      if (after === null) anomalous.delete(entry);
-      else anomalous.add(entry);
+  /** Turns a stream's anomaly changes into raised / resolved anomalies (`event`: the one in `slot`). */
+  function applyChanges(stream: AnyStream, changes: readonly AnomalyChange[], slot: number, event: NormalizedEvent, raised: Anomaly[], resolved: Anomaly[]): void {
+    const key = (a: ProcessAnomaly) => `${a.kind}|${a.message}`;
+    for (const change of changes) {
+      const changed = change.slot === slot ? event : log.event(change.slot);
+      const afterKeys = new Set(change.after?.map(key));
+      const beforeKeys = new Set(change.before?.map(key));
+      for (const a of change.before ?? []) if (!afterKeys.has(key(a))) resolved.push(processAnomaly(change.slot, a, changed));
+      for (const a of change.after ?? []) if (!beforeKeys.has(key(a))) raised.push(processAnomaly(change.slot, a, changed));
     }
+    if (stream.anomalies === null) anomalous.delete(stream);
+    else anomalous.add(stream);
   }
 
   /**
@@ -420,20 +438,27 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    */
   const pendingIdentities = new Map<string, StoredEvent>();
 
+  /** The accepted event holding `identity`, applied or pending, with its position. */
+  function holderOf(identity: string): { event: NormalizedEvent; position: number } | undefined {
+    const slot = identities.get(identity, identityAt);
+    if (slot >= 0) return { event: log.event(slot), position: log.position(slot) };
+    return pendingIdentities.get(identity);
+  }
+
   /** Decides what a delivery is, without changing anything yet; `text` is the body to persist. */
   function decide(body: RawBody, receivedAt: number, source: string | null): { record: NewStoreRecord; text: string | null } {
     const parsed = parseWebhook(body, options.parse);
     if (!parsed.ok) return { record: { kind: 'dead-letter', position: 0, receivedAt, source, raw: parsed.raw, error: parsed.error }, text: null };
     const { event } = parsed;
-    const existing = event.identity === null ? undefined : identities.get(event.identity) ?? pendingIdentities.get(event.identity);
-    if (existing !== undefined) {
-      const conflicting = existing.event.fingerprint === event.fingerprint ? null : event;
+    const holder = event.identity === null ? undefined : holderOf(event.identity);
+    if (holder !== undefined) {
+      const conflicting = sameContent(holder.event, event) ? null : event;
       return {
-        record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: existing.position, identity: event.identity!, conflicting },
+        record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: holder.position, identity: event.identity!, conflicting },
         text: conflicting === null ? null : parsed.text,
       };
     }
-    return { record: { kind: 'event', position: 0, receivedAt, source, event: compactEvent(event) }, text: parsed.text };
+    return { record: { kind: 'event', position: 0, receivedAt, source, event }, text: parsed.text };
   }
 
   function finish(record: StoreRecord): IngestResult {
@@ -451,13 +476,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   // Rebuild from a store that already holds records; follow a shared one.
   const following = isSharedStore(store) ? createFollower(store, finish) : null;
   if (following === null) {
-    const existing = store.read();
+    const existing: Iterable<StoreRecord> | AsyncIterable<StoreRecord> = isLoggedStore(store) ? log.records() : store.read();
     if (Symbol.iterator in existing) {
-      const records = [...existing];
       const snapshot = options.snapshot !== undefined ? options.snapshot : (store as { snapshot?: TrackerSnapshot | null }).snapshot ?? null;
-      const usable = snapshot !== null && snapshot.version === 1 && records[snapshot.position - 1]?.position === snapshot.position;
+      const usable = snapshot !== null && snapshot.version === 1 && isLoggedStore(store)
+        && snapshot.position <= log.length && log.position(snapshot.position - 1) === snapshot.position;
       if (usable) restoring = new Map(snapshot.streams.flatMap(([, , anomalies]) => anomalies.map(([p, a]) => [p, a] as const)));
-      for (const record of records) {
+      for (const record of existing) {
         if (restoring !== null && record.position > snapshot!.position) installSnapshot(snapshot!);
         apply(record);
       }
@@ -478,7 +503,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return buildSessionView(entityIdOf(stream.id), stream.state as SessionState, stream as StreamFold<SessionState>);
   }
   function emailView(stream: AnyStream): EmailThreadView {
-    return buildEmailThreadView(entityIdOf(stream.id), stream.state as EmailThreadState, stream.entries.length);
+    return buildEmailThreadView(entityIdOf(stream.id), stream.state as EmailThreadState, stream.length);
   }
 
   function operatorView(userId: number): OperatorView {
@@ -534,7 +559,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
   function allAnomalies(): Anomaly[] {
     const process: Anomaly[] = [];
-    for (const entry of anomalous) for (const a of entry.anomalies ?? []) process.push(processAnomaly(entry, a));
+    for (const stream of anomalous) {
+      for (const [slot, list] of stream.anomalies ?? []) for (const a of list) process.push(processAnomaly(slot, a));
+    }
     return [...deliveryAnomalies, ...process, ...stalledAnomalies()]
       .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.kind.localeCompare(b.kind));
   }
@@ -630,17 +657,17 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const delivery = deliveryAnomalies.filter((a) => a.stream === streamId);
       const items: TimelineItem[] = [];
       let count = 0;
-      for (const { entry, state } of stream.replay()) {
+      for (const { slot, event, state } of stream.replay()) {
         count++;
-        const { event, position, receivedAt, source } = entry.stored;
+        const position = log.position(slot);
         const viewState = stream.id.startsWith('session:')
           ? buildSessionView(entityIdOf(stream.id), state as SessionState, stream as StreamFold<SessionState>, count)
           : stream.id.startsWith('email:') ? buildEmailThreadView(entityIdOf(stream.id), state as EmailThreadState, count)
           : stream.id.startsWith('operator:') ? buildOperatorView(entityIdOf(stream.id), state as PresenceState, { activeSessionIds: [], afterCallWorkSessionIds: [], assignedEmailThreadIds: [] })
           : null;
         items.push(freeze({
-          position, source, eventType: event.eventType, time: iso(event.time), receivedAt: new Date(receivedAt).toISOString(),
-          anomalies: [...(entry.anomalies ?? []).map((a) => processAnomaly(entry, a)), ...delivery.filter((a) => a.position === position)],
+          position, source: log.source(slot), eventType: event.eventType, time: iso(event.time), receivedAt: new Date(log.receivedAt(slot)).toISOString(),
+          anomalies: [...(stream.anomaliesOf(slot) ?? []).map((a) => processAnomaly(slot, a, event)), ...delivery.filter((a) => a.position === position)],
           state: viewState,
         }, true));
       }
@@ -658,7 +685,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const counted: Partial<Record<AnomalyKind, number>> = {};
       const count = (kind: AnomalyKind, n = 1) => { counted[kind] = (counted[kind] ?? 0) + n; };
       for (const a of deliveryAnomalies) count(a.kind);
-      for (const entry of anomalous) for (const a of entry.anomalies ?? []) count(a.kind);
+      for (const stream of anomalous) for (const list of stream.anomalies?.values() ?? []) for (const a of list) count(a.kind);
       const nowUs = clock() * 1000;
       for (const stream of streams.values()) {
         if (stream.id.startsWith('session:')) count('stalled', findStalled(stream.state as SessionState, nowUs, thresholds).length);
@@ -681,7 +708,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const snapshotStreams: [StreamId, unknown, [number, ProcessAnomaly[]][]][] = [];
       for (const stream of streams.values()) {
         const anomalies: [number, ProcessAnomaly[]][] = [];
-        for (const entry of stream.entries) if (entry.anomalies !== null) anomalies.push([entry.stored.position, entry.anomalies]);
+        for (const [slot, list] of stream.anomalies ?? []) anomalies.push([log.position(slot), list]);
         snapshotStreams.push([stream.id, stream.folder.toJSON(stream.state), anomalies]);
       }
       return { version: 1, position: lastPosition, streams: snapshotStreams };

@@ -19,13 +19,7 @@ const PARTICIPATION_STATUS: Record<string, ParticipationStatus> = {
   invited: 'invited', joined: 'joined', afterCallWork: 'after-call-work', concluded: 'concluded', rejected: 'rejected', canceled: 'canceled',
 };
 
-/** Earliest event time of a stream (its first timed entry in canonical order). */
-function firstTime(stream: StreamFold<unknown>): number | null {
-  for (const entry of stream.entries) if (entry.stored.event.time !== null) return entry.stored.event.time;
-  return null;
-}
-
-export function buildSessionView(id: number, state: SessionState, stream: StreamFold<SessionState>, eventCount = stream.entries.length): SessionView {
+export function buildSessionView(id: number, state: SessionState, stream: StreamFold<SessionState>, eventCount = stream.length): SessionView {
   const facts = sessionFacts(state);
   const operators: ParticipationView[] = [];
   for (const [userId, p] of state.participations) {
@@ -47,7 +41,7 @@ export function buildSessionView(id: number, state: SessionState, stream: Stream
     forwards: state.forwards.map((f) => ({ at: iso(f.at), to: f.to })),
     terminationReason: state.terminationReason,
     pendingForms: [...facts.pendingForms],
-    createdAt: iso(firstTime(stream)),
+    createdAt: iso(stream.firstTime()),
     startedAt: iso(state.startedAt),
     endedAt: iso(state.endedAt),
     closedAt: iso(state.closedAt),

@@ -1,0 +1,139 @@
+/**
+ * The log of store records a process keeps in memory, packed: accepted events as bytes in one
+ * growing buffer (eventCodec.ts) plus a few typed-array columns per record, instead of a graph of
+ * objects per event. The in-memory and journal stores keep their records in one; a tracker over a
+ * store that keeps none in memory (PostgreSQL) keeps its own copy in one, for re-folds and
+ * timelines. A record is addressed by its slot: 0, 1, 2, ... in the order it was appended.
+ *
+ * Dead letters and re-deliveries are rare and kept as the objects they are.
+ */
+import { EVENT_CATALOGUE, EVENT_TYPES, type EventType } from '../catalogue/catalogue.js';
+import { normalizeTrusted } from '../catalogue/parseWebhook.js';
+import type { NormalizedEvent } from '../types.js';
+import { ByteReader, ByteWriter } from './eventCodec.js';
+import type { DeadLetter, Redelivery, StoreRecord } from './eventStore.js';
+
+/** Event type code per slot: 1 + index in EVENT_TYPES; 0 for unknown event types and non-events. */
+const TYPE_CODE = new Map<string, number>(EVENT_TYPES.map((type, i) => [type, i + 1]));
+const TYPE_OF_CODE: (EventType | null)[] = [null, ...EVENT_TYPES];
+/** The schema's keys of each type, in schema order: what an encoded payload spends one bit on. */
+const KEYS_OF_CODE: (readonly string[])[] = [[], ...EVENT_TYPES.map((type) => Object.keys(EVENT_CATALOGUE[type].schema.properties as object))];
+const RANK_OF_CODE = Uint8Array.from([0, ...EVENT_TYPES.map((type) => EVENT_CATALOGUE[type].rank)]);
+const TIMED_CODE = Uint8Array.from([0, ...EVENT_TYPES.map((type) => (EVENT_CATALOGUE[type].timeField === null ? 0 : 1))]);
+
+const EVENT = 0;
+const OTHER = 1;
+
+function grow<T extends Uint8Array | Uint32Array | Float64Array>(array: T, length: number): T {
+  if (length <= array.length) return array;
+  const grown = new (array.constructor as new (n: number) => T)(Math.ceil(array.length * 1.5));
+  grown.set(array);
+  return grown;
+}
+
+export class PackedLog {
+  private readonly bytes = new ByteWriter();
+  private count = 0;
+  private kinds = new Uint8Array(1024);
+  private typeCodes = new Uint8Array(1024);
+  private offsets = new Uint32Array(1024);
+  private receivedAts = new Float64Array(1024);
+  /** Positions, once they stop being `slot + 1` (a shared store's log may have gaps). */
+  private positions: Float64Array | null = null;
+  private readonly others = new Map<number, DeadLetter | Redelivery>();
+
+  /** How many records it holds. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends a record (its position already assigned); returns its slot. */
+  append(record: StoreRecord): number {
+    const slot = this.count;
+    const next = slot + 1;
+    this.kinds = grow(this.kinds, next);
+    this.typeCodes = grow(this.typeCodes, next);
+    this.offsets = grow(this.offsets, next);
+    this.receivedAts = grow(this.receivedAts, next);
+    if (this.positions === null && record.position !== next) {
+      this.positions = new Float64Array(this.receivedAts.length);
+      for (let i = 0; i < slot; i++) this.positions[i] = i + 1;
+    }
+    if (this.positions !== null) {
+      this.positions = grow(this.positions, next);
+      this.positions[slot] = record.position;
+    }
+    this.receivedAts[slot] = record.receivedAt;
+    if (record.kind === 'event') {
+      const { event } = record;
+      const code = TYPE_CODE.get(event.eventType) ?? 0;
+      this.kinds[slot] = EVENT;
+      this.typeCodes[slot] = code;
+      this.offsets[slot] = this.bytes.length;
+      const bytes = this.bytes;
+      bytes.value(record.source);
+      if (code === 0) bytes.string(event.eventType);
+      bytes.object(event.data as Readonly<Record<string, unknown>>, KEYS_OF_CODE[code]!);
+    } else {
+      this.kinds[slot] = OTHER;
+      this.others.set(slot, record);
+    }
+    this.count = next;
+    return slot;
+  }
+
+  /** The slot of a position, in a log whose positions are `slot + 1` (the stores' own logs). */
+  slotOf(position: number): number {
+    if (this.positions !== null) throw new Error('slotOf needs a log without gaps in its positions');
+    return position - 1;
+  }
+
+  position(slot: number): number {
+    return this.positions === null ? slot + 1 : this.positions[slot]!;
+  }
+
+  receivedAt(slot: number): number {
+    return this.receivedAts[slot]!;
+  }
+
+  isEvent(slot: number): boolean {
+    return this.kinds[slot] === EVENT;
+  }
+
+  /** Causal rank of the event in `slot` (0 for unknown types). */
+  rank(slot: number): number {
+    return RANK_OF_CODE[this.typeCodes[slot]!]!;
+  }
+
+  /** Whether the event in `slot` carries its own time (known types with a time field). */
+  hasOwnTime(slot: number): boolean {
+    return TIMED_CODE[this.typeCodes[slot]!] === 1;
+  }
+
+  source(slot: number): string | null {
+    if (this.kinds[slot] !== EVENT) return this.others.get(slot)!.source;
+    return new ByteReader(this.bytes.bytes, this.offsets[slot]!).value() as string | null;
+  }
+
+  /** The event in `slot`, normalized afresh from its payload (as it was at ingest). */
+  event(slot: number): NormalizedEvent {
+    const reader = new ByteReader(this.bytes.bytes, this.offsets[slot]!);
+    reader.value(); // source
+    const code = this.typeCodes[slot]!;
+    const eventType = code === 0 ? reader.string() : TYPE_OF_CODE[code]!;
+    return normalizeTrusted(eventType, reader.object(KEYS_OF_CODE[code]!));
+  }
+
+  /** The record in `slot`, as it was appended. */
+  record(slot: number): StoreRecord {
+    if (this.kinds[slot] !== EVENT) return this.others.get(slot)!;
+    return { kind: 'event', position: this.position(slot), receivedAt: this.receivedAt(slot), source: this.source(slot), event: this.event(slot) };
+  }
+
+  /** Every record, in slot order. */
+  *records(): Generator<StoreRecord> {
+    for (let slot = 0; slot < this.count; slot++) yield this.record(slot);
+  }
+}
+
+export const createPackedLog = (): PackedLog => new PackedLog();

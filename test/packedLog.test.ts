@@ -1,0 +1,83 @@
+/** The packed in-memory log and its payload codec: whatever goes in comes out equal. */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createPackedLog, parseWebhook, type StoreRecord } from 'mluvii-state';
+import { ByteReader, ByteWriter } from '../src/store/eventCodec.js';
+import { loadFixtures } from './support/fixtures.js';
+
+/** JSON values as JSON.parse makes them, "__proto__" keys, lone surrogates and -0 included. */
+const jsonValue = fc.jsonValue({ depthSize: 'small' });
+const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'sessionId', 'time', 'text'));
+const jsonObject = fc.dictionary(key, jsonValue, { maxKeys: 30, noNullPrototype: true });
+const text = fc.string({ unit: 'binary' }); // any UTF-16, unpaired surrogates too
+
+function roundTrip(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const writer = new ByteWriter();
+  writer.byte(0xaa); // a record does not start at offset 0
+  writer.object(value, keys);
+  const reader = new ByteReader(writer.bytes, 1);
+  const back = reader.object(keys);
+  expect(reader.at).toBe(writer.length);
+  return back;
+}
+
+describe('payload codec', () => {
+  it('round-trips any JSON object exactly, key order included, with or without a key dictionary', () => {
+    fc.assert(fc.property(jsonObject, fc.array(key, { maxLength: 8 }), (value, keys) => {
+      // JSON text compares values, key order and "__proto__" / "constructor" keys as plain keys
+      // (-0 has its own test).
+      expect(JSON.stringify(roundTrip(value, keys))).toBe(JSON.stringify(value));
+    }), { numRuns: 500 });
+  });
+
+  it('round-trips any string, unpaired surrogates included', () => {
+    fc.assert(fc.property(text, (s) => {
+      const value = { s, [s]: s };
+      expect(JSON.stringify(roundTrip(value, ['s']))).toBe(JSON.stringify(value));
+    }), { numRuns: 500 });
+  });
+
+  it('keeps numbers exactly: -0, fractions, huge and unsafe integers', () => {
+    const numbers = { a: -0, b: 0.1, c: -7, d: 2 ** 53 - 1, e: 2 ** 53 + 2, f: 1e300, g: -(2 ** 53 - 1), h: 0x3fffffff, i: 0x40000000 };
+    const back = roundTrip(numbers, ['a', 'b']);
+    expect(back).toStrictEqual(numbers);
+    expect(Object.is(back.a, -0)).toBe(true);
+  });
+});
+
+describe('packed log', () => {
+  const records = (): StoreRecord[] => loadFixtures().map((fixture, i): StoreRecord => {
+    const parsed = parseWebhook(fixture.text);
+    if (!parsed.ok) return { kind: 'dead-letter', position: i + 1, receivedAt: 1_000 + i, source: `line ${i + 1}`, raw: fixture.text, error: parsed.error };
+    return { kind: 'event', position: i + 1, receivedAt: 1_000 + i, source: i % 2 === 0 ? null : `line ${i + 1}`, event: parsed.event };
+  });
+
+  it('gives back every vendor example as the event it was appended as', () => {
+    const log = createPackedLog();
+    const appended = records();
+    for (const record of appended) log.append(record);
+    expect([...log.records()]).toEqual(appended);
+    for (const [slot, record] of appended.entries()) {
+      expect(log.position(slot)).toBe(record.position);
+      if (record.kind !== 'event') continue;
+      expect(log.hasOwnTime(slot)).toBe(record.event.time !== null);
+      expect(log.rank(slot)).toBe(record.event.rank);
+    }
+  });
+
+  it('keeps positions with gaps (a shared store\'s log)', () => {
+    const log = createPackedLog();
+    const appended = records().slice(0, 6).map((r, i) => ({ ...r, position: [1, 2, 5, 9, 10, 40][i]! }));
+    for (const record of appended) log.append(record);
+    expect([...log.records()]).toEqual(appended);
+    expect(() => log.slotOf(5)).toThrow();
+  });
+
+  it('keeps an unknown event type with its payload', () => {
+    const log = createPackedLog();
+    const parsed = parseWebhook({ eventType: 'SessionActivityTeleported', data: { sessionId: 5, to: { planet: 'Mars', crew: [1, 2] } } });
+    if (!parsed.ok) throw new Error('rejected');
+    log.append({ kind: 'event', position: 1, receivedAt: 5, source: null, event: parsed.event });
+    expect(log.event(0)).toEqual(parsed.event);
+  });
+});
