@@ -10,33 +10,138 @@ import type { NormalizedEvent } from '../types.js';
 // xxHash64 (WebAssembly) names unknown event types' payloads; they have no identity fields.
 const { h64ToString } = await xxhash();
 
+// The numbers that name one occurrence (at most three after the event type), written here by
+// `identityFields` for `identityOf` (the text) and `identityKeyOf` (a hash) alike, so the two
+// cannot disagree and the hot path allocates nothing for them. `null`: no value (`''` in text).
+const fields: (number | null)[] = [0, 0, 0];
+
 /**
+ * Fills `fields` with the identity of an event of a known type; returns how many, or -1 when
+ * the event has no identity.
  * - generic activity: `(eventType, activityId)`
  * - HeroCardSubmission: `(sessionId, originalFormID, time)`
  * - Av*: `(eventType, sessionId, operatorId, time)`
  * - lifecycle with time: `(eventType, id, userId?, time)`
  * - SessionCreated: `(eventType, id)`: it happens once per session
- * - other events without time: `null`: refresh signals, a repeat is harmless and two equal
+ * - other events without time: none: refresh signals, a repeat is harmless and two equal
  *   UserStatusChanged bodies can be two real changes (AWAY, ONLINE, AWAY)
- * - unknown event types: `(eventType, xxHash64 of the payload's JSON)`: only repeats of the
- *   same payload are recognised
  */
-export function identityOf(eventType: string, known: boolean, timeUs: number | null, data: Readonly<Record<string, unknown>>): string | null {
-  if (!known) return `${eventType}#${h64ToString(JSON.stringify(data))}`;
-  if (typeof data.activityId === 'number') return `${eventType}:${data.activityId}`;
+const n = (value: unknown) => (typeof value === 'number' ? value : null);
+
+function identityFields(eventType: string, timeUs: number | null, data: Readonly<Record<string, unknown>>): number {
+  if (typeof data.activityId === 'number') {
+    fields[0] = data.activityId;
+    return 1;
+  }
   switch (eventType as EventType) {
     case 'SessionActivityHeroCardSubmission':
-      return `${eventType}:${data.sessionId}:${data.originalFormID}:${timeUs}`;
+      fields[0] = n(data.sessionId); fields[1] = n(data.originalFormID); fields[2] = timeUs;
+      return 3;
     case 'SessionActivityAvRequest':
     case 'SessionActivityAvTerminated':
     case 'SessionActivityAvResponse':
     case 'SessionActivityAvMediaResult':
-      return `${eventType}:${data.sessionId}:${data.operatorId}:${timeUs}`;
+      fields[0] = n(data.sessionId); fields[1] = n(data.operatorId); fields[2] = timeUs;
+      return 3;
     case 'SessionCreated':
-      return `${eventType}:${data.id}`;
+      fields[0] = n(data.id);
+      return 1;
     default:
-      return timeUs === null ? null : `${eventType}:${data.id}:${data.userId ?? ''}:${timeUs}`;
+      if (timeUs === null) return -1;
+      fields[0] = n(data.id); fields[1] = n(data.userId); fields[2] = timeUs;
+      return 3;
   }
+}
+
+/**
+ * The dedupe identity of an event: its type and the fields that name one occurrence (see
+ * `identityFields`), e.g. `SessionOperatorJoined:7371450:4:1714658724454661`; `null` when it has
+ * none. Unknown event types: `(eventType, xxHash64 of the payload's JSON)`: only repeats of the
+ * same payload are recognised.
+ */
+export function identityOf(eventType: string, known: boolean, timeUs: number | null, data: Readonly<Record<string, unknown>>): string | null {
+  if (!known) return `${eventType}#${h64ToString(JSON.stringify(data))}`;
+  const count = identityFields(eventType, timeUs, data);
+  if (count < 0) return null;
+  const first = integerText(fields[0]!);
+  return count === 1 ? `${eventType}:${first}` : `${eventType}:${first}:${integerText(fields[1]!)}:${integerText(fields[2]!)}`;
+}
+
+/**
+ * `String(value)` of a field (`''` for null), faster for integers beyond 32 bits (microsecond
+ * times): V8 prints those through its general double formatter, two halves print as integers.
+ */
+function integerText(value: number | null): string {
+  if (value === null) return '';
+  if (value < 0x80000000 || !Number.isSafeInteger(value)) return String(value);
+  const high = Math.floor(value / 1e8);
+  return `${high}${String(value - high * 1e8 + 1e8).slice(1)}`;
+}
+
+const mix = (hash: number, unit: number) => Math.imul(hash ^ unit, 0x01000193);
+
+/** FNV-1a over a string's UTF-16 units. */
+function hashText(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) hash = mix(hash, text.charCodeAt(i));
+  return hash;
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+
+/** FNV-1a over the decimal digits of `value` (0 <= value < 1e9), zero-padded to `width`. */
+function hashDigits(hash: number, value: number, width: number): number {
+  while (width < 9 && value >= POWERS_OF_TEN[width]!) width++;
+  for (let k = width - 1; k >= 0; k--) {
+    const power = POWERS_OF_TEN[k]!;
+    const digit = (value / power) | 0;
+    hash = mix(hash, 48 + digit);
+    value -= digit * power;
+  }
+  return hash;
+}
+
+/** FNV-1a over the decimal text of `value`, without making that text (integer arithmetic only). */
+function hashNumber(hash: number, value: number): number {
+  if (!Number.isSafeInteger(value)) return hashText(hash, String(value));
+  if (value < 0) {
+    hash = mix(hash, 45); // '-'
+    value = -value;
+  }
+  if (value < 1e9) return hashDigits(hash, value, 1);
+  const high = Math.floor(value / 1e9);
+  return hashDigits(hashDigits(hash, high, 1), value - high * 1e9, 9);
+}
+
+/**
+ * murmur3's finalizer: FNV leaves the low bits (a hash table's index) depending only on the low
+ * bits of the input, and identities differ mostly in a few digits. Never 0.
+ */
+function finish(hash: number): number {
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash === 0 ? 1 : hash;
+}
+
+/** A 32-bit hash of an identity's text (see {@link identityKeyOf}). */
+export const identityKeyOfText = (identity: string): number => finish(hashText(0x811c9dc5, identity));
+
+/**
+ * The hash of `event.identity` ({@link identityKeyOfText}), computed from the event's fields
+ * without building or reading that text: on the hot path the text is a fresh concatenation,
+ * and reading it would copy it. Equal identities have equal keys; a key match must still be
+ * confirmed. Call only for events whose `identity` is not null.
+ */
+export function identityKeyOf(event: NormalizedEvent): number {
+  if (!event.known) return identityKeyOfText(event.identity!);
+  let hash = hashText(0x811c9dc5, event.eventType);
+  const count = identityFields(event.eventType, event.time, event.data as Readonly<Record<string, unknown>>);
+  for (let i = 0; i < count; i++) {
+    hash = mix(hash, 58); // ':'
+    const value = fields[i]!;
+    if (value !== null) hash = hashNumber(hash, value);
+  }
+  return finish(hash);
 }
 
 /**

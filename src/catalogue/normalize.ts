@@ -18,6 +18,12 @@ function operator(userId: number): Party {
   if (party === undefined) operators.set(userId, (party = Object.freeze({ kind: 'operator', userId })));
   return party;
 }
+const chatbots = new Map<number, Party>();
+function chatbot(chatbotId: number): Party {
+  let party = chatbots.get(chatbotId);
+  if (party === undefined) chatbots.set(chatbotId, (party = Object.freeze({ kind: 'chatbot', chatbotId })));
+  return party;
+}
 const SYSTEM: Party = Object.freeze({ kind: 'system' });
 const GUEST: Party = Object.freeze({ kind: 'guest' });
 
@@ -42,53 +48,66 @@ export interface Roles {
   readonly participant: number | null;
 }
 
+// Every event passes through here on the hot path, and its caller copies the roles into the
+// normalized event at once: so they are written into this one object instead of a new one each.
+const scratch: { -readonly [K in keyof Roles]: Roles[K] } = { stream: '', entityId: null, tenantId: null, actor: null, target: null, participant: null };
+
+function roles(stream: string, entityId: number | null, tenantId: number | null, actor: Party | null, target: Party | null, participant: number | null): Roles {
+  scratch.stream = stream;
+  scratch.entityId = entityId;
+  scratch.tenantId = tenantId;
+  scratch.actor = actor;
+  scratch.target = target;
+  scratch.participant = participant;
+  return scratch;
+}
+
 /** A generic activity's actor from `client`, `userId` and `chatbotId`. */
 function activityActor(data: Data): Party {
   if (data.client === 'Guest') return GUEST;
   const userId = num(data.userId);
   if (userId !== null) return operator(userId);
   const chatbotId = num(data.chatbotId);
-  if (chatbotId !== null) return { kind: 'chatbot', chatbotId };
+  if (chatbotId !== null) return chatbot(chatbotId);
   return SYSTEM;
 }
 
 /** Target of a forward or invite, from the first of the given fields that is set. */
 function forwardTarget(userId: unknown, groupId: unknown, chatbotId: unknown, phone: unknown): Party | null {
   if (typeof userId === 'number') return operator(userId);
-  if (typeof chatbotId === 'number') return { kind: 'chatbot', chatbotId };
+  if (typeof chatbotId === 'number') return chatbot(chatbotId);
   // A forward to a chatbot reuses toGroupId in the activity payload: it cannot be told apart.
   if (typeof groupId === 'number') return { kind: 'group', groupId };
   if (typeof phone === 'string' && phone !== '') return { kind: 'phone', phoneNumber: phone };
   return null;
 }
 
-function activityRoles(eventType: EventType, data: Data): Pick<Roles, 'actor' | 'target' | 'participant'> {
+function activityRoles(eventType: EventType, data: Data): Roles {
+  const id = data.sessionId as number;
+  const stream = streamId('session', id);
+  const tenantId = num(data.tenantId);
   switch (eventType) {
     case 'SessionActivityAvRequest':
     case 'SessionActivityAvTerminated':
     case 'SessionActivityAvResponse':
     case 'SessionActivityAvMediaResult':
-      return { actor: operator(data.operatorId as number), target: null, participant: null };
+      return roles(stream, id, tenantId, operator(data.operatorId as number), null, null);
     case 'SessionActivityHeroCardSubmission':
       // Submitted by the operator on the guest's behalf: the operator is not named.
-      return { actor: data.submittedByClient === true ? GUEST : null, target: null, participant: null };
+      return roles(stream, id, tenantId, data.submittedByClient === true ? GUEST : null, null, null);
     case 'SessionActivitySessionForwarded':
-      return {
-        actor: activityActor(data),
-        target: forwardTarget(data.toOperatorUserId, data.toGroupId, null, data.toPhoneNumber),
-        participant: null,
-      };
+      return roles(stream, id, tenantId, activityActor(data), forwardTarget(data.toOperatorUserId, data.toGroupId, null, data.toPhoneNumber), null);
     case 'SessionActivityOperatorInvited':
     case 'SessionActivityOperatorInviteCanceled': {
       // userId is the inviter / the canceller; the invitee is toOperatorUserId (often null on cancel).
       const invitee = num(data.toOperatorUserId);
-      return { actor: activityActor(data), target: invitee === null ? null : operator(invitee), participant: invitee };
+      return roles(stream, id, tenantId, activityActor(data), invitee === null ? null : operator(invitee), invitee);
     }
     case 'SessionActivityOperatorInviteRejected':
       // userId is the invitee who declined.
-      return { actor: activityActor(data), target: null, participant: num(data.userId) };
+      return roles(stream, id, tenantId, activityActor(data), null, num(data.userId));
     default:
-      return { actor: activityActor(data), target: null, participant: null };
+      return roles(stream, id, tenantId, activityActor(data), null, null);
   }
 }
 
@@ -99,7 +118,7 @@ function settingStream(data: Data): string {
   return companyId !== null ? `company:${companyId}` : 'tenant:unknown';
 }
 
-/** Roles of a known, validated event. */
+/** Roles of a known, validated event (valid until the next call: copy them). */
 export function rolesOf(eventType: EventType, data: Data): Roles {
   const family: EventFamily = EVENT_CATALOGUE[eventType].family;
   const tenantId = num(data.tenantId);
@@ -108,43 +127,30 @@ export function rolesOf(eventType: EventType, data: Data): Roles {
       const id = data.id as number;
       const userId = num(data.userId);
       if (eventType === 'SessionForwarded') {
-        const target = forwardTarget(userId, data.operatorGroupId, data.chatbotId, null);
-        return { stream: streamId('session', id), entityId: id, tenantId, actor: null, target, participant: userId };
+        return roles(streamId('session', id), id, tenantId, null, forwardTarget(userId, data.operatorGroupId, data.chatbotId, null), userId);
       }
-      return {
-        stream: streamId('session', id), entityId: id, tenantId,
-        actor: userId === null ? null : operator(userId), target: null, participant: userId,
-      };
+      return roles(streamId('session', id), id, tenantId, userId === null ? null : operator(userId), null, userId);
     }
-    case 'activity': {
-      const id = data.sessionId as number;
-      return { stream: streamId('session', id), entityId: id, tenantId, ...activityRoles(eventType, data) };
-    }
+    case 'activity':
+      return activityRoles(eventType, data);
     case 'email': {
       const id = data.id as number;
       const userId = num(data.userId);
       if (eventType === 'EmailThreadForwarded') {
-        const target = forwardTarget(userId, data.operatorGroupId, null, null);
-        return { stream: streamId('email', id), entityId: id, tenantId, actor: null, target, participant: userId };
+        return roles(streamId('email', id), id, tenantId, null, forwardTarget(userId, data.operatorGroupId, null, null), userId);
       }
-      return {
-        stream: streamId('email', id), entityId: id, tenantId,
-        actor: userId === null ? null : operator(userId), target: null, participant: userId,
-      };
+      return roles(streamId('email', id), id, tenantId, userId === null ? null : operator(userId), null, userId);
     }
     case 'presence': {
       const userId = data.userId as number;
-      return { stream: streamId('operator', userId), entityId: userId, tenantId: null, actor: operator(userId), target: null, participant: userId };
+      return roles(streamId('operator', userId), userId, null, operator(userId), null, userId);
     }
     case 'contact': {
       const id = data.id as number;
-      return { stream: `contact:${id}`, entityId: id, tenantId, actor: null, target: null, participant: null };
+      return roles(`contact:${id}`, id, tenantId, null, null, null);
     }
     case 'setting':
-      return {
-        stream: settingStream(data), entityId: num(data.departmentId) ?? num(data.companyId),
-        tenantId: num(data.departmentId), actor: null, target: null, participant: null,
-      };
+      return roles(settingStream(data), num(data.departmentId) ?? num(data.companyId), num(data.departmentId), null, null, null);
   }
 }
 
@@ -155,10 +161,5 @@ export function rolesOf(eventType: EventType, data: Data): Roles {
 export function unknownRoles(eventType: string, data: Data): Roles {
   const sessionId = num(data.sessionId);
   const inSession = eventType.startsWith('Session') && sessionId !== null;
-  return {
-    stream: inSession ? streamId('session', sessionId) : `unknown:${eventType}`,
-    entityId: inSession ? sessionId : null,
-    tenantId: num(data.tenantId),
-    actor: null, target: null, participant: null,
-  };
+  return roles(inSession ? streamId('session', sessionId) : `unknown:${eventType}`, inSession ? sessionId : null, num(data.tenantId), null, null, null);
 }

@@ -4,7 +4,7 @@
  */
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { EVENT_CATALOGUE, isEventType, isGenericActivity, type EventSpec, type EventType } from './catalogue.js';
+import { EVENT_CATALOGUE, EVENT_TYPES, isGenericActivity, type EventSpec, type EventType } from './catalogue.js';
 import {
   createParseError, describeValue, pointerToJsonPath, type ParseError, type ParseIssue,
 } from './errors.js';
@@ -20,17 +20,23 @@ export const DEFAULT_MAX_DEPTH = 32;
 const MAX_ISSUES = 20;
 const GENERIC_PREFIX = 'SessionActivity';
 
-// One compiled checker per distinct payload schema (the 27 generic activities share one).
-const checkers = new Map<TSchema, TypeCheck<TSchema>>();
-function checkerFor(eventType: EventType): TypeCheck<TSchema> {
-  const schema = EVENT_CATALOGUE[eventType].schema;
-  let checker = checkers.get(schema);
-  if (checker === undefined) {
-    checker = TypeCompiler.Compile(schema);
-    checkers.set(schema, checker);
-  }
-  return checker;
+/** What parsing needs of a known event type, found with one lookup per body. */
+interface KnownType {
+  /** The catalogue's own name string: later lookups by it compare one pointer, not 26 characters. */
+  readonly eventType: EventType;
+  readonly spec: EventSpec;
+  readonly checker: TypeCheck<TSchema>;
+  readonly generic: boolean;
 }
+
+// One compiled checker per distinct payload schema (the generic activities share one).
+const checkers = new Map<TSchema, TypeCheck<TSchema>>();
+const KNOWN_TYPES = new Map<string, KnownType>(EVENT_TYPES.map((eventType) => {
+  const spec = EVENT_CATALOGUE[eventType];
+  let checker = checkers.get(spec.schema);
+  if (checker === undefined) checkers.set(spec.schema, (checker = TypeCompiler.Compile(spec.schema)));
+  return [eventType, { eventType, spec, checker, generic: isGenericActivity(eventType) }];
+}));
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -121,7 +127,7 @@ function hazardError(hazard: Hazard, eventType: string | null, maxDepth: number)
 
 function schemaError(eventType: EventType, data: unknown): ParseError {
   const issues: ParseIssue[] = [];
-  for (const error of checkerFor(eventType).Errors(data)) {
+  for (const error of KNOWN_TYPES.get(eventType)!.checker.Errors(data)) {
     issues.push({ path: pointerToJsonPath(`/data${error.path}`), expected: describeSchema(error.schema), received: describeValue(error.value) });
     if (issues.length === MAX_ISSUES) break;
   }
@@ -167,16 +173,20 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
   if (hazard !== null) return fail(body, hazardError(hazard, eventType, maxDepth));
 
   const record = data as Record<string, unknown>;
-  if (!isEventType(eventType)) return { ok: true, event: buildEvent(eventType, null, record, null), text };
+  const known = KNOWN_TYPES.get(eventType);
+  if (known === undefined) return { ok: true, event: buildEvent(eventType, null, record, null), text };
 
-  const spec = EVENT_CATALOGUE[eventType];
-  if (!checkerFor(eventType).Check(record)) return fail(body, schemaError(eventType, record));
+  const { spec } = known;
+  if (!known.checker.Check(record)) return fail(body, schemaError(known.eventType, record));
 
-  if (isGenericActivity(eventType)) {
-    const subtype = eventType.slice(GENERIC_PREFIX.length);
-    // The vendor page's own table shows `type: "SessionActivityCobrowsingStarted"`: accept the
-    // prefixed form as well; anything else contradicts the envelope and cannot be routed safely.
-    if (record.type !== subtype && record.type !== eventType) {
+  if (known.generic) {
+    // `type` is the event type without its prefix. The vendor page's own table shows
+    // `type: "SessionActivityCobrowsingStarted"`: accept the prefixed form as well; anything else
+    // contradicts the envelope and cannot be routed safely. (Compared in place: no slice per event.)
+    const type = record.type as string;
+    const matches = type === eventType || (type.length === eventType.length - GENERIC_PREFIX.length && eventType.endsWith(type));
+    if (!matches) {
+      const subtype = eventType.slice(GENERIC_PREFIX.length);
       return fail(body, createParseError('activity-type-mismatch', { path: '$.data.type', expected: `"${subtype}"`, received: describeValue(record.type) }, eventType));
     }
   }
@@ -191,7 +201,7 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
     return fail(body, timestampError(eventType, 'started', record.started));
   }
 
-  return { ok: true, event: buildEvent(eventType, spec, record, time), text };
+  return { ok: true, event: buildEvent(known.eventType, spec, record, time), text };
 }
 
 /**
@@ -216,7 +226,7 @@ function buildEvent(eventType: string, spec: EventSpec | null, record: Record<st
  * Not for untrusted input: use {@link parseWebhook}.
  */
 export function normalizeTrusted(eventType: string, data: Record<string, unknown>): NormalizedEvent {
-  const spec = isEventType(eventType) ? EVENT_CATALOGUE[eventType] : null;
+  const spec = KNOWN_TYPES.get(eventType)?.spec ?? null;
   const time = spec?.timeField == null ? null : parseTimestampUs(data[spec.timeField] as string);
   return buildEvent(eventType, spec, data, time);
 }

@@ -127,38 +127,41 @@ export class StreamFold<State> {
     }
   }
 
-  /**
-   * Puts a new event in its canonical place. Returns its index and whether it arrived out of
-   * order: after an event of its stream with a later place (events with their own time only;
-   * the check starts at the new entry, so an in-order append costs nothing).
-   */
-  private place(slot: number, event: NormalizedEvent): { index: number; outOfOrder: boolean } {
+  /** Puts a new event in its canonical place; returns its index. */
+  private place(slot: number, event: NormalizedEvent): number {
     const sortTime = this.sortTimeOf(event);
     const index = this.placeOf(sortTime, event.rank, slot);
     if (index === this.slots.length) {
       this.slots.push(slot);
       this.sortTimes.push(sortTime);
-      return { index, outOfOrder: false };
+    } else {
+      this.slots.splice(index, 0, slot);
+      this.sortTimes.splice(index, 0, sortTime);
     }
-    this.slots.splice(index, 0, slot);
-    this.sortTimes.splice(index, 0, sortTime);
-    let outOfOrder = false;
-    if (event.time !== null) {
-      for (let i = index + 1; i < this.slots.length && !outOfOrder; i++) outOfOrder = this.log.hasOwnTime(this.slots[i]!);
-    }
-    return { index, outOfOrder };
+    return index;
+  }
+
+  /**
+   * Whether the event just placed at `index` arrived out of order: after an event of its stream
+   * with a later place (events with their own time only; events placed by arrival never are).
+   */
+  private arrivedLate(index: number, event: NormalizedEvent): boolean {
+    if (event.time === null) return false;
+    for (let i = index + 1; i < this.slots.length; i++) if (this.log.hasOwnTime(this.slots[i]!)) return true;
+    return false;
   }
 
   /** Inserts the event of `slot` in canonical place and brings the fold up to date. */
   insert(slot: number, event: NormalizedEvent): InsertResult {
-    const { index, outOfOrder } = this.place(slot, event);
+    const index = this.place(slot, event);
     if (index === this.slots.length - 1) {
       const anomalies = this.folder.evolve(this.state, event);
       this.maybeCheckpoint();
-      if (anomalies === null) return outOfOrder ? { outOfOrder, changes: NO_CHANGES, refolded: 0 } : IN_ORDER;
+      if (anomalies === null) return IN_ORDER;
       this.setAnomalies(slot, anomalies);
-      return { outOfOrder, changes: [{ slot, before: null, after: anomalies }], refolded: 0 };
+      return { outOfOrder: false, changes: [{ slot, before: null, after: anomalies }], refolded: 0 };
     }
+    const outOfOrder = this.arrivedLate(index, event);
     const { changes, refolded } = this.refoldFrom(index, slot, event);
     return { outOfOrder, changes, refolded };
   }
@@ -168,9 +171,9 @@ export class StreamFold<State> {
    * (restoring from a snapshot: the state comes from the snapshot too, see `restoreState`).
    */
   restore(slot: number, event: NormalizedEvent, anomalies: ProcessAnomaly[] | null): InsertResult {
-    const { outOfOrder } = this.place(slot, event);
+    const index = this.place(slot, event);
     this.setAnomalies(slot, anomalies);
-    return { outOfOrder, changes: NO_CHANGES, refolded: 0 };
+    return { outOfOrder: this.arrivedLate(index, event), changes: NO_CHANGES, refolded: 0 };
   }
 
   /** Sets the folded state after `restore`d entries. Without checkpoints, a later re-fold starts from the beginning. */

@@ -14,7 +14,7 @@ import { noFolder } from '../fold/noFold.js';
 import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
 import { PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
 import { createStreamFold, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
-import { sameContent } from '../catalogue/identity.js';
+import { identityKeyOf, identityKeyOfText, sameContent } from '../catalogue/identity.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
 import { isLoggedStore, isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
 import { createPackedLog } from '../store/packedLog.js';
@@ -302,7 +302,18 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const ownLog = !isLoggedStore(store);
   /** Identity -> slot of the accepted event that holds it. */
   const identities = new IdentityIndex();
-  const identityAt = (slot: number) => log.event(slot).identity;
+  /** `identityKeyOf`, remembered for the event at hand (asked when deciding, again when applying). */
+  let keyed: NormalizedEvent | null = null;
+  let keyedKey = 0;
+  const keyOf = (event: NormalizedEvent): number => {
+    if (event !== keyed) {
+      keyed = event;
+      keyedKey = identityKeyOf(event);
+    }
+    return keyedKey;
+  };
+  /** The slot of the applied event holding `identity` (whose key is `key`), or -1. */
+  const slotOfIdentity = (identity: string, key: number) => identities.find(key, (slot) => log.event(slot).identity === identity);
   /** Delivery anomalies: they stay once raised. */
   const deliveryAnomalies: Anomaly[] = [];
   /** Streams some of whose events raise process anomalies in the current fold. */
@@ -379,7 +390,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
     if (record.kind === 'redelivery') {
       counts.duplicates++;
-      const event = record.conflicting ?? log.event(identities.get(record.identity, identityAt));
+      const event = record.conflicting ?? log.event(slotOfIdentity(record.identity, identityKeyOfText(record.identity)));
       const anomaly = record.conflicting === null
         ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record, event)
         : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record, event);
@@ -389,7 +400,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
     const { event } = record;
     const slot = ownLog ? log.append(record) : log.slotOf(position);
-    if (event.identity !== null) identities.set(event.identity, slot);
+    if (event.identity !== null) identities.add(keyOf(event), slot);
     const stream = streamOf(event.stream);
     const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
     if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
@@ -438,11 +449,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    */
   const pendingIdentities = new Map<string, StoredEvent>();
 
-  /** The accepted event holding `identity`, applied or pending, with its position. */
-  function holderOf(identity: string): { event: NormalizedEvent; position: number } | undefined {
-    const slot = identities.get(identity, identityAt);
+  /** The accepted event with `event`'s identity, applied or pending, with its position. */
+  function holderOf(event: NormalizedEvent): { event: NormalizedEvent; position: number } | undefined {
+    const slot = slotOfIdentity(event.identity!, keyOf(event));
     if (slot >= 0) return { event: log.event(slot), position: log.position(slot) };
-    return pendingIdentities.get(identity);
+    return pendingIdentities.get(event.identity!);
   }
 
   /** Decides what a delivery is, without changing anything yet; `text` is the body to persist. */
@@ -450,7 +461,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const parsed = parseWebhook(body, options.parse);
     if (!parsed.ok) return { record: { kind: 'dead-letter', position: 0, receivedAt, source, raw: parsed.raw, error: parsed.error }, text: null };
     const { event } = parsed;
-    const holder = event.identity === null ? undefined : holderOf(event.identity);
+    const holder = event.identity === null ? undefined : holderOf(event);
     if (holder !== undefined) {
       const conflicting = sameContent(holder.event, event) ? null : event;
       return {
