@@ -65,9 +65,11 @@ describe('packed log', () => {
     }
   });
 
-  it('keeps positions with gaps (a shared store\'s log)', () => {
+  it('keeps positions with gaps (a shared store\'s log), across growth of its columns', () => {
     const log = createPackedLog();
-    const appended = records().slice(0, 6).map((r, i) => ({ ...r, position: [1, 2, 5, 9, 10, 40][i]! }));
+    const fixtures = records();
+    // Dense at first, gaps from the 700th record on, and enough records to grow the columns.
+    const appended = Array.from({ length: 3000 }, (_, i) => ({ ...fixtures[i % fixtures.length]!, position: i < 700 ? i + 1 : 2 * i }));
     for (const record of appended) log.append(record);
     expect([...log.records()]).toEqual(appended);
     expect(() => log.slotOf(5)).toThrow();

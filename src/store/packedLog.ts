@@ -24,9 +24,9 @@ const TIMED_CODE = Uint8Array.from([0, ...EVENT_TYPES.map((type) => (EVENT_CATAL
 const EVENT = 0;
 const OTHER = 1;
 
-function grow<T extends Uint8Array | Uint32Array | Float64Array>(array: T, length: number): T {
-  if (length <= array.length) return array;
-  const grown = new (array.constructor as new (n: number) => T)(Math.ceil(array.length * 1.5));
+/** A copy of `array` with room for `capacity` elements. */
+function resized<T extends Uint8Array | Uint32Array | Float64Array>(array: T, capacity: number): T {
+  const grown = new (array.constructor as new (n: number) => T)(capacity);
   grown.set(array);
   return grown;
 }
@@ -34,10 +34,12 @@ function grow<T extends Uint8Array | Uint32Array | Float64Array>(array: T, lengt
 export class PackedLog {
   private readonly bytes = new ByteWriter();
   private count = 0;
-  private kinds = new Uint8Array(1024);
-  private typeCodes = new Uint8Array(1024);
-  private offsets = new Uint32Array(1024);
-  private receivedAts = new Float64Array(1024);
+  /** Room in the columns, which grow together. */
+  private capacity = 1024;
+  private kinds = new Uint8Array(this.capacity);
+  private typeCodes = new Uint8Array(this.capacity);
+  private offsets = new Uint32Array(this.capacity);
+  private receivedAts = new Float64Array(this.capacity);
   /** Positions, once they stop being `slot + 1` (a shared store's log may have gaps). */
   private positions: Float64Array | null = null;
   private readonly others = new Map<number, DeadLetter | Redelivery>();
@@ -51,18 +53,12 @@ export class PackedLog {
   append(record: StoreRecord): number {
     const slot = this.count;
     const next = slot + 1;
-    this.kinds = grow(this.kinds, next);
-    this.typeCodes = grow(this.typeCodes, next);
-    this.offsets = grow(this.offsets, next);
-    this.receivedAts = grow(this.receivedAts, next);
+    if (next > this.capacity) this.grow();
     if (this.positions === null && record.position !== next) {
-      this.positions = new Float64Array(this.receivedAts.length);
+      this.positions = new Float64Array(this.capacity);
       for (let i = 0; i < slot; i++) this.positions[i] = i + 1;
     }
-    if (this.positions !== null) {
-      this.positions = grow(this.positions, next);
-      this.positions[slot] = record.position;
-    }
+    if (this.positions !== null) this.positions[slot] = record.position;
     this.receivedAts[slot] = record.receivedAt;
     if (record.kind === 'event') {
       const { event } = record;
@@ -80,6 +76,17 @@ export class PackedLog {
     }
     this.count = next;
     return slot;
+  }
+
+  /** Grows every column by half (slack stays below a third). */
+  private grow(): void {
+    const capacity = Math.ceil(this.capacity * 1.5);
+    this.kinds = resized(this.kinds, capacity);
+    this.typeCodes = resized(this.typeCodes, capacity);
+    this.offsets = resized(this.offsets, capacity);
+    this.receivedAts = resized(this.receivedAts, capacity);
+    if (this.positions !== null) this.positions = resized(this.positions, capacity);
+    this.capacity = capacity;
   }
 
   /** The slot of a position, in a log whose positions are `slot + 1` (the stores' own logs). */
