@@ -3,12 +3,13 @@
  * id: identity is built from the fields that name one occurrence; two deliveries of one identity
  * are a retry when their payloads are equal, and a conflicting second report when they are not.
  */
-import xxhash from 'xxhash-wasm';
+import { createHash } from 'node:crypto';
 import type { EventType } from './catalogue.js';
 import type { NormalizedEvent } from '../types.js';
 
-// xxHash64 (WebAssembly) names unknown event types' payloads; they have no identity fields.
-const { h64ToString } = await xxhash();
+/** Names an unknown event type's payload, which has no identity fields: 16 hex digits of its SHA-256. */
+const payloadDigest = (data: Readonly<Record<string, unknown>>): string =>
+  createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 
 // The numbers that name one occurrence (at most three after the event type), written here by
 // `identityFields` for `identityOf` (the text) and `identityKeyOf` (a hash) alike, so the two
@@ -56,11 +57,11 @@ function identityFields(eventType: string, timeUs: number | null, data: Readonly
 /**
  * The dedupe identity of an event: its type and the fields that name one occurrence (see
  * `identityFields`), e.g. `SessionOperatorJoined:7371450:4:1714658724454661`; `null` when it has
- * none. Unknown event types: `(eventType, xxHash64 of the payload's JSON)`: only repeats of the
+ * none. Unknown event types: `(eventType, digest of the payload's JSON)`: only repeats of the
  * same payload are recognised.
  */
 export function identityOf(eventType: string, known: boolean, timeUs: number | null, data: Readonly<Record<string, unknown>>): string | null {
-  if (!known) return `${eventType}#${h64ToString(JSON.stringify(data))}`;
+  if (!known) return `${eventType}#${payloadDigest(data)}`;
   const count = identityFields(eventType, timeUs, data);
   if (count < 0) return null;
   const first = integerText(fields[0]!);
