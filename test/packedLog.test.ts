@@ -1,7 +1,7 @@
 /** The packed in-memory log and its payload codec: whatever goes in comes out equal. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createPackedLog, parseWebhook, type StoreRecord } from 'mluvii-state';
+import { createMemoryStore, createPackedLog, createTracker, parseWebhook, type StoreRecord } from 'mluvii-state';
 import { ByteReader, ByteWriter } from '../src/store/eventCodec.js';
 import { loadFixtures } from './support/fixtures.js';
 
@@ -35,6 +35,12 @@ describe('payload codec', () => {
       const value = { s, [s]: s };
       expect(JSON.stringify(roundTrip(value, ['s']))).toBe(JSON.stringify(value));
     }), { numRuns: 500 });
+  });
+
+  it('keeps objects of any size (entry counts beyond two varint bytes), nested too', () => {
+    const wide = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i % 3 === 0 ? null : i]));
+    const value = { before: 1, wide, after: { wide } };
+    expect(JSON.stringify(roundTrip(value, ['before']))).toBe(JSON.stringify(value));
   });
 
   it('keeps numbers exactly: -0, fractions, huge and unsafe integers', () => {
@@ -73,6 +79,15 @@ describe('packed log', () => {
     for (const record of appended) log.append(record);
     expect([...log.records()]).toEqual(appended);
     expect(() => log.slotOf(5)).toThrow();
+  });
+
+  it('takes any body a tracker accepts: a 20,000-key payload is stored and read back', async () => {
+    const store = createMemoryStore();
+    const tracker = createTracker({ store, clock: () => 0 });
+    const data = { sessionId: 9, ...Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])) };
+    const result = await tracker.ingest({ eventType: 'SessionActivityHologram', data });
+    expect(result.outcome).toBe('unknown');
+    expect(store.read()[0]).toMatchObject({ kind: 'event', event: { data } });
   });
 
   it('keeps an unknown event type with its payload', () => {

@@ -12,6 +12,8 @@
  * lone surrogates kept (WTF-8), so `decode(encode(x))` deep-equals `x` for every JSON value.
  */
 
+import { constants } from 'node:buffer';
+
 const NULL = 0;
 const FALSE = 1;
 const TRUE = 2;
@@ -28,6 +30,9 @@ const NEXT_KEY = 0x80;
 /** Entry key is a schema key given by its index (varint); otherwise its text follows. */
 const INDEXED_KEY = 0x40;
 
+/** The largest typed array this Node.js allocates (4 GiB on 64-bit Node 20). */
+const MAX_BYTES = constants.MAX_LENGTH;
+
 /** A growable byte buffer written front to back. */
 export class ByteWriter {
   bytes = new Uint8Array(1 << 16);
@@ -38,8 +43,9 @@ export class ByteWriter {
   reserve(extra: number): void {
     const needed = this.length + extra;
     if (needed <= this.bytes.length) return;
+    if (needed > MAX_BYTES) throw new RangeError(`a packed log holds at most ${MAX_BYTES} bytes`);
     let capacity = this.bytes.length;
-    while (capacity < needed) capacity = Math.ceil(capacity * 1.5);
+    while (capacity < needed) capacity = Math.min(Math.ceil(capacity * 1.5), MAX_BYTES);
     const grown = new Uint8Array(capacity);
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
@@ -198,9 +204,26 @@ export class ByteWriter {
         this.content(value);
       }
     }
-    if (count >= 0x4000) throw new RangeError('objects of 16384 keys or more are not supported');
-    this.bytes[countAt] = (count & 0x7f) | 0x80;
-    this.bytes[countAt + 1] = count >>> 7;
+    if (count < 0x4000) {
+      this.bytes[countAt] = (count & 0x7f) | 0x80;
+      this.bytes[countAt + 1] = count >>> 7;
+    } else {
+      this.widenCount(countAt, count);
+    }
+  }
+
+  /** Rewrites a two-byte entry count that overflowed: moves the entries up to make room. */
+  private widenCount(countAt: number, count: number): void {
+    let width = 1;
+    while (count >= 0x80 ** width) width++;
+    const extra = width - 2;
+    this.reserve(extra);
+    this.bytes.copyWithin(countAt + width, countAt + 2, this.length);
+    this.length += extra;
+    for (let i = 0; i < width; i++) {
+      this.bytes[countAt + i] = (count % 0x80) | (i < width - 1 ? 0x80 : 0);
+      count = Math.floor(count / 0x80);
+    }
   }
 }
 
