@@ -31,6 +31,11 @@ function resized<T extends Uint8Array | Uint32Array | Float64Array>(array: T, ca
   return grown;
 }
 
+/**
+ * Store records packed in memory, addressed by slot (append order). Events are kept as their
+ * encoded payload and re-normalized on read (`event`, `record`); dead letters and re-deliveries
+ * as objects. Stores that keep one expose it as `log` (`LoggedStore` in eventStore.ts).
+ */
 export class PackedLog {
   private readonly bytes = new ByteWriter();
   private count = 0;
@@ -143,4 +148,8 @@ export class PackedLog {
   }
 }
 
+/**
+ * An empty packed log. For a custom store that keeps its records in memory: expose it as `log`
+ * with positions `1, 2, 3, ...` and a tracker over the store folds from it instead of a copy.
+ */
 export const createPackedLog = (): PackedLog => new PackedLog();
