@@ -232,7 +232,7 @@ const NO_KEYS: readonly string[] = [];
 /** Reads what {@link ByteWriter} wrote. */
 export class ByteReader {
   private view: DataView;
-  constructor(private readonly bytes: Uint8Array, public at: number) {
+  constructor(readonly bytes: Uint8Array, public at: number) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 

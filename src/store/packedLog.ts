@@ -48,6 +48,15 @@ export class PackedLog {
   /** Positions, once they stop being `slot + 1` (a shared store's log may have gaps). */
   private positions: Float64Array | null = null;
   private readonly others = new Map<number, DeadLetter | Redelivery>();
+  /** One reader for every decode (a rebuild decodes every event), renewed when the buffer grows. */
+  private reader = new ByteReader(this.bytes.bytes, 0);
+
+  /** The reader, placed at the record in `slot`. */
+  private readerAt(slot: number): ByteReader {
+    if (this.reader.bytes !== this.bytes.bytes) this.reader = new ByteReader(this.bytes.bytes, 0);
+    this.reader.at = this.offsets[slot]!;
+    return this.reader;
+  }
 
   /** How many records it holds. */
   get length(): number {
@@ -124,12 +133,12 @@ export class PackedLog {
 
   source(slot: number): string | null {
     if (this.kinds[slot] !== EVENT) return this.others.get(slot)!.source;
-    return new ByteReader(this.bytes.bytes, this.offsets[slot]!).value() as string | null;
+    return this.readerAt(slot).value() as string | null;
   }
 
   /** The event in `slot`, normalized afresh from its payload (as it was at ingest). */
   event(slot: number): NormalizedEvent {
-    const reader = new ByteReader(this.bytes.bytes, this.offsets[slot]!);
+    const reader = this.readerAt(slot);
     reader.value(); // source
     const code = this.typeCodes[slot]!;
     const eventType = code === 0 ? reader.string() : TYPE_OF_CODE[code]!;
