@@ -98,3 +98,14 @@ describe('packed log', () => {
     expect(log.event(0)).toEqual(parsed.event);
   });
 });
+
+describe('a tracker over a log it did not write', () => {
+  it('reports a re-delivery whose original is not in the log as a duplicate, without throwing', () => {
+    const records: StoreRecord[] = [{
+      kind: 'redelivery', position: 1, receivedAt: 0, source: 'line 1', originalPosition: 7,
+      identity: 'SessionCreated:42', conflicting: null,
+    }];
+    const tracker = createTracker({ store: { append: () => { throw new Error('read-only'); }, read: () => records }, clock: () => 0 });
+    expect(tracker.anomalies()).toMatchObject([{ kind: 'duplicate', position: 1, stream: null, source: 'line 1' }]);
+  });
+});

@@ -390,12 +390,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
     if (record.kind === 'redelivery') {
       counts.duplicates++;
-      const event = record.conflicting ?? log.event(slotOfIdentity(record.identity, identityKeyOfText(record.identity)));
+      const original = record.conflicting === null ? slotOfIdentity(record.identity, identityKeyOfText(record.identity)) : -1;
+      // A log that names a re-delivery before its original (a store bug) still yields an anomaly.
+      const event = record.conflicting ?? (original >= 0 ? log.event(original) : null);
       const anomaly = record.conflicting === null
         ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record, event)
         : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record, event);
       deliveryAnomalies.push(anomaly);
-      return { outcome: 'duplicate', position, eventType: event.eventType, streams: NONE, raised: [anomaly], resolved: NONE };
+      return { outcome: 'duplicate', position, eventType: anomaly.eventType, streams: NONE, raised: [anomaly], resolved: NONE };
     }
 
     const { event } = record;
