@@ -183,11 +183,26 @@ function createFollower(store: import('../store/eventStore.js').SharedEventStore
   const recent = new Map<number, IngestResult>();
   const waiters = new Map<number, (result: IngestResult) => void>();
   const RECENT_LIMIT = 10_000;
+  /** Records read per query. */
+  const PAGE = 5000;
+
+  /**
+   * Positions applied lately, oldest first. A page is applied before the checkpoint moves past it,
+   * so a pump that fails partway reads the page's start again; applying a position twice would
+   * put each of those events behind its own first copy. Bounded: re-reads only reach back a page.
+   */
+  const applied = new Set<number>();
+  const APPLIED_LIMIT = 2 * PAGE;
 
   async function drain(): Promise<void> {
     for (;;) {
-      const page = await store.readAfter(checkpoint);
-      for (const record of page.records) apply(record);
+      const page = await store.readAfter(checkpoint, PAGE);
+      for (const record of page.records) {
+        if (applied.has(record.position)) continue;
+        apply(record);
+        applied.add(record.position);
+        if (applied.size > APPLIED_LIMIT) applied.delete(applied.values().next().value!);
+      }
       checkpoint = page.checkpoint;
       if (page.records.length === 0) return;
     }
