@@ -226,9 +226,10 @@ function buildEvent(eventType: string, spec: EventSpec | null, record: Record<st
  * Not for untrusted input: use {@link parseWebhook}.
  */
 export function normalizeTrusted(eventType: string, data: Record<string, unknown>): NormalizedEvent {
-  const spec = KNOWN_TYPES.get(eventType)?.spec ?? null;
+  const known = KNOWN_TYPES.get(eventType);
+  const spec = known?.spec ?? null;
   const time = spec?.timeField == null ? null : parseTimestampUs(data[spec.timeField] as string);
-  return buildEvent(eventType, spec, data, time);
+  return buildEvent(known?.eventType ?? eventType, spec, data, time);
 }
 
 /** {@link normalizeTrusted} of a stored body's JSON text. */

@@ -327,8 +327,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
     return keyedKey;
   };
-  /** The slot of the applied event holding `identity` (whose key is `key`), or -1. */
-  const slotOfIdentity = (identity: string, key: number) => identities.find(key, (slot) => log.event(slot).identity === identity);
+  /** The applied event holding `identity` (whose key is `key`) with its slot, or null. */
+  function appliedHolder(identity: string, key: number): { slot: number; event: NormalizedEvent } | null {
+    // The candidate is decoded once, to confirm the key match, and handed back with its slot.
+    let event = null as NormalizedEvent | null;
+    const slot = identities.find(key, (candidate) => (event = log.event(candidate)).identity === identity);
+    return slot < 0 ? null : { slot, event: event! };
+  }
   /** Delivery anomalies: they stay once raised. */
   const deliveryAnomalies: Anomaly[] = [];
   /** Streams some of whose events raise process anomalies in the current fold. */
@@ -405,9 +410,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
     if (record.kind === 'redelivery') {
       counts.duplicates++;
-      const original = record.conflicting === null ? slotOfIdentity(record.identity, identityKeyOfText(record.identity)) : -1;
       // A log that names a re-delivery before its original (a store bug) still yields an anomaly.
-      const event = record.conflicting ?? (original >= 0 ? log.event(original) : null);
+      const event = record.conflicting ?? appliedHolder(record.identity, identityKeyOfText(record.identity))?.event ?? null;
       const anomaly = record.conflicting === null
         ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record, event)
         : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record, event);
@@ -468,8 +472,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
   /** The accepted event with `event`'s identity, applied or pending, with its position. */
   function holderOf(event: NormalizedEvent): { event: NormalizedEvent; position: number } | undefined {
-    const slot = slotOfIdentity(event.identity!, keyOf(event));
-    if (slot >= 0) return { event: log.event(slot), position: log.position(slot) };
+    const applied = appliedHolder(event.identity!, keyOf(event));
+    if (applied !== null) return { event: applied.event, position: log.position(applied.slot) };
     return pendingIdentities.get(event.identity!);
   }
 
