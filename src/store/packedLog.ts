@@ -117,10 +117,6 @@ export class PackedLog {
     return this.receivedAts[slot]!;
   }
 
-  isEvent(slot: number): boolean {
-    return this.kinds[slot] === EVENT;
-  }
-
   /** Causal rank of the event in `slot` (0 for unknown types). */
   rank(slot: number): number {
     return RANK_OF_CODE[this.typeCodes[slot]!]!;
