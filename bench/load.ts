@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createTracker, generateStream, openJournalStore, parseWebhook, sameContent } from '../src/index.js';
+import { createTracker, generateStream, getIdentity, openJournalStore, parseWebhook, sameContent } from '../src/index.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } } });
 const seconds = Number(values.seconds);
@@ -77,7 +77,7 @@ for (const [position, line] of acknowledged) {
   const sent = parseWebhook(lines[line]!);
   if (record === undefined) missing++;
   else if (!sent.ok) mismatched += record.kind === 'dead-letter' ? 0 : 1;
-  else if (record.kind === 'event' ? !sameContent(record.event, sent.event) : record.kind === 'redelivery' ? record.identity !== sent.event.identity : true) mismatched++;
+  else if (record.kind === 'event' ? !sameContent(record.event, sent.event) : record.kind === 'redelivery' ? record.identity !== getIdentity(sent.event) : true) mismatched++;
 }
 const rebuilt = createTracker({ store, clock: () => 0 });
 const views = await (await fetch(`http://127.0.0.1:${server.port}/sessions`, { headers: { authorization: 'Bearer read' } })).json();

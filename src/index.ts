@@ -7,7 +7,7 @@
  */
 export { parseWebhook, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from './catalogue/parseWebhook.js';
 export { parseTimestamp, parseTimestampUs, formatTimestampUs, type Timestamp } from './catalogue/timestamp.js';
-export { identityOf, sameContent } from './catalogue/identity.js';
+export { getIdentity, sameContent } from './catalogue/identity.js';
 export {
   EVENT_CATALOGUE, EVENT_TYPES, CAUSAL_RANK, GENERIC_ACTIVITY_TYPES, isEventType, type EventSpec, type TimeField,
 } from './catalogue/catalogue.js';

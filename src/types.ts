@@ -50,11 +50,6 @@ export interface EventEnvelope {
   readonly target: Party | null;
   /** The operator (userId) whose participation or presence this event changes, if any. */
   readonly participant: number | null;
-  /**
-   * Dedupe identity (domain-notes "Dedupe keys"): two deliveries with the same identity report the
-   * same occurrence. `null` for refresh signals without time, which are never deduplicated.
-   */
-  readonly identity: string | null;
 }
 
 /** A validated, normalized event of a known type. Discriminated on `eventType`. */

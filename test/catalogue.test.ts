@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_CATALOGUE, EVENT_TYPES, parseWebhook, sameContent, type NormalizedEvent, type Party } from 'mluvii-state';
+import { EVENT_CATALOGUE, EVENT_TYPES, getIdentity, parseWebhook, sameContent, type NormalizedEvent, type Party } from 'mluvii-state';
 import { loadFixtures } from './support/fixtures.js';
 
 const op = (userId: number): Party => ({ kind: 'operator', userId });
@@ -135,7 +135,7 @@ describe('the catalogue', () => {
   it('computes the dedupe identities of domain-notes', () => {
     const identity = (name: string) => {
       const result = parseWebhook(fixtures.find((f) => f.name === name)!.text);
-      return result.ok ? result.event.identity : 'rejected';
+      return result.ok ? getIdentity(result.event) : 'rejected';
     };
     expect(identity('SessionActivityOnHold')).toBe('SessionActivityOnHold:50898864');
     expect(identity('SessionActivityHeroCardSubmission')).toBe('SessionActivityHeroCardSubmission:7383497:2273:1714999447799984');
@@ -166,7 +166,7 @@ describe('the catalogue', () => {
   it('names an unknown event type by its content, whitespace aside', () => {
     const identity = (text: string) => {
       const result = parseWebhook(text);
-      return result.ok ? result.event.identity : 'rejected';
+      return result.ok ? getIdentity(result.event) : 'rejected';
     };
     const one = identity('{"eventType":"TenantRenamed","data":{"name":"x"}}');
     expect(one).toMatch(/^TenantRenamed#[0-9a-f]{16}$/);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPostgresStore, createTracker, generateStream, parseWebhook, type Tracker } from 'mluvii-state';
+import { createPostgresStore, createTracker, generateStream, getIdentity, parseWebhook, type Tracker } from 'mluvii-state';
 import { dropSchema, freshSchema, PG_URL, query } from './support/postgres.js';
 
 if (PG_URL === undefined) console.warn('SKIPPED: PostgreSQL store tests need MLUVII_STATE_PG_URL (set by .ci/run)');
@@ -55,7 +55,7 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL store', () => {
     const tb = createTracker({ store: b });
     await Promise.all([ta.ready, tb.ready]);
     // A body with an identity (refresh signals without one are never deduplicated, by design).
-    const body = lines.find((l) => { const r = parseWebhook(l); return r.ok && r.event.identity !== null; })!;
+    const body = lines.find((l) => { const r = parseWebhook(l); return r.ok && getIdentity(r.event) !== null; })!;
     const results = await Promise.all([ta.ingest(body), tb.ingest(body), ta.ingest(body), tb.ingest(body)]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate']);
     expect(await query(`SELECT count(*)::int AS n FROM "${s}".log WHERE kind = 'event'`)).toEqual([{ n: 1 }]);
@@ -70,7 +70,11 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL store', () => {
     await tracker.ready;
     // 40 bodies with 40 different identities (the generated stream has injected duplicates).
     const byIdentity = new Map<string, string>();
-    for (const line of lines) { const r = parseWebhook(line); if (r.ok && r.event.identity !== null && !byIdentity.has(r.event.identity)) byIdentity.set(r.event.identity, line); }
+    for (const line of lines) {
+      const r = parseWebhook(line);
+      const identity = r.ok ? getIdentity(r.event) : null;
+      if (identity !== null && !byIdentity.has(identity)) byIdentity.set(identity, line);
+    }
     const withIdentity = [...byIdentity.values()].slice(0, 40);
     const sent = [...withIdentity.slice(0, 20), withIdentity[3]!, ...withIdentity.slice(20)];
     const results = await Promise.all(sent.map((line) => tracker.ingest(line)));
@@ -104,7 +108,7 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL store', () => {
     expect(one.emailThreads).toEqual(reference.emailThreads());
 
     // Every event stored exactly once.
-    const identities = new Set(all.map((l) => parseWebhook(l)).flatMap((r) => (r.ok && r.event.identity !== null ? [r.event.identity] : [])));
+    const identities = new Set(all.map((l) => parseWebhook(l)).flatMap((r) => (r.ok && getIdentity(r.event) !== null ? [getIdentity(r.event)!] : [])));
     const [stored] = await query<{ n: number; distinct: number }>(`SELECT count(*)::int AS n, count(DISTINCT identity)::int AS distinct FROM "${s}".log WHERE kind = 'event' AND identity IS NOT NULL`);
     expect(stored).toEqual({ n: identities.size, distinct: identities.size });
   });

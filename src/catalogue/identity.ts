@@ -12,7 +12,7 @@ const payloadDigest = (data: Readonly<Record<string, unknown>>): string =>
   createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 
 // The numbers that name one occurrence (at most three after the event type), written here by
-// `identityFields` for `identityOf` (the text) and `identityKeyOf` (a hash) alike, so the two
+// `identityFields` for `getIdentity` (the text) and `identityKeyOf` (a hash) alike, so the two
 // cannot disagree and the hot path allocates nothing for them. `null`: no value (`''` in text).
 const fields: (number | null)[] = [0, 0, 0];
 
@@ -56,16 +56,20 @@ function identityFields(eventType: string, timeUs: number | null, data: Readonly
 
 /**
  * The dedupe identity of an event: its type and the fields that name one occurrence (see
- * `identityFields`), e.g. `SessionOperatorJoined:7371450:4:1714658724454661`; `null` when it has
- * none. Unknown event types: `(eventType, digest of the payload's JSON)`: only repeats of the
- * same payload are recognised.
+ * `identityFields`), e.g. `SessionOperatorJoined:7371450:4:1714658724454661`; `null` for refresh
+ * signals, which have none and are never deduplicated. Unknown event types:
+ * `(eventType, digest of the payload's JSON)`: only repeats of the same payload are recognised.
+ *
+ * Computed on request, not carried by the event: the tracker dedupes by {@link identityKeyOf}
+ * and needs the text only when a key repeats.
  */
-export function identityOf(eventType: string, known: boolean, timeUs: number | null, data: Readonly<Record<string, unknown>>): string | null {
-  if (!known) return `${eventType}#${payloadDigest(data)}`;
-  const count = identityFields(eventType, timeUs, data);
+export function getIdentity(event: NormalizedEvent): string | null {
+  const data = event.data as Readonly<Record<string, unknown>>;
+  if (!event.known) return `${event.eventType}#${payloadDigest(data)}`;
+  const count = identityFields(event.eventType, event.time, data);
   if (count < 0) return null;
   const first = integerText(fields[0]!);
-  return count === 1 ? `${eventType}:${first}` : `${eventType}:${first}:${integerText(fields[1]!)}:${integerText(fields[2]!)}`;
+  return count === 1 ? `${event.eventType}:${first}` : `${event.eventType}:${first}:${integerText(fields[1]!)}:${integerText(fields[2]!)}`;
 }
 
 /**
@@ -124,19 +128,19 @@ function finish(hash: number): number {
   return hash === 0 ? 1 : hash;
 }
 
-/** A 32-bit hash of an identity's text (see {@link identityKeyOf}). */
+/** A 32-bit hash of an identity's text, never 0 (see {@link identityKeyOf}). */
 export const identityKeyOfText = (identity: string): number => finish(hashText(0x811c9dc5, identity));
 
 /**
- * The hash of `event.identity` ({@link identityKeyOfText}), computed from the event's fields
- * without building or reading that text: on the hot path the text is a fresh concatenation,
- * and reading it would copy it. Equal identities have equal keys; a key match must still be
- * confirmed. Call only for events whose `identity` is not null.
+ * The hash of the event's identity ({@link identityKeyOfText} of {@link getIdentity}), computed
+ * from its fields without building that text; 0 when the event has no identity. Equal
+ * identities have equal keys; a key match must still be confirmed.
  */
 export function identityKeyOf(event: NormalizedEvent): number {
-  if (!event.known) return identityKeyOfText(event.identity!);
-  let hash = hashText(0x811c9dc5, event.eventType);
+  if (!event.known) return identityKeyOfText(getIdentity(event)!);
   const count = identityFields(event.eventType, event.time, event.data as Readonly<Record<string, unknown>>);
+  if (count < 0) return 0;
+  let hash = hashText(0x811c9dc5, event.eventType);
   for (let i = 0; i < count; i++) {
     hash = mix(hash, 58); // ':'
     const value = fields[i]!;

@@ -8,7 +8,6 @@ import { EVENT_CATALOGUE, EVENT_TYPES, isGenericActivity, type EventSpec, type E
 import {
   createParseError, describeValue, pointerToJsonPath, type ParseError, type ParseIssue,
 } from './errors.js';
-import { identityOf } from './identity.js';
 import { rolesOf, unknownRoles } from './normalize.js';
 import { parseTimestampUs } from './timestamp.js';
 import type { NormalizedEvent, ParseOptions, ParseResult, RawBody } from '../types.js';
@@ -216,7 +215,6 @@ function buildEvent(eventType: string, spec: EventSpec | null, record: Record<st
     stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
     actor: roles.actor, target: roles.target, participant: roles.participant,
     time, timeText: spec?.timeField == null ? null : (record[spec.timeField] as string), rank: spec?.rank ?? 0,
-    identity: identityOf(eventType, known, time, record),
   } as NormalizedEvent;
 }
 

@@ -40,6 +40,9 @@ export interface SessionState {
   /** SessionStarted.started, to compare with SessionEnded.started. */
   reportedStart: number | null;
   participations: Map<number, ParticipationState>;
+  /** How many participations are `joined` / `afterCallWork`: the status needs them after every event. */
+  joinedCount: number;
+  afterCallWorkCount: number;
   chatbotIds: number[];
   forwards: ForwardState[];
   terminationReason: string | null;
@@ -96,14 +99,23 @@ const PARTICIPATION_EVENT_OF: Partial<Record<EventType, number>> = {
 function deriveStatus(state: SessionState): SessionStatus {
   const { lifecycle } = SESSION_FACTS[state.machine]!;
   if (lifecycle === 'unseen' || lifecycle === 'created') return 'created';
-  let joined = false;
-  let afterCallWork = false;
-  for (const p of state.participations.values()) {
-    if (p.machine === JOINED) joined = true;
-    else if (p.machine === AFTER_CALL_WORK) afterCallWork = true;
-  }
+  const joined = state.joinedCount > 0;
   if (lifecycle === 'started') return joined ? 'active' : 'queued';
-  return joined ? 'ended' : afterCallWork ? 'after-call-work' : 'closed';
+  return joined ? 'ended' : state.afterCallWorkCount > 0 ? 'after-call-work' : 'closed';
+}
+
+/** Adds `delta` to the count of participations in compiled state `machine`, if it is counted. */
+function count(state: SessionState, machine: number, delta: number): void {
+  if (machine === JOINED) state.joinedCount += delta;
+  else if (machine === AFTER_CALL_WORK) state.afterCallWorkCount += delta;
+}
+
+/** The participation counts, recounted (state read from a snapshot). */
+function recount(state: SessionState): SessionState {
+  state.joinedCount = 0;
+  state.afterCallWorkCount = 0;
+  for (const p of state.participations.values()) count(state, p.machine, 1);
+  return state;
 }
 
 /** A session that closed without any operator ever joining. */
@@ -115,8 +127,10 @@ export function isAbandoned(state: SessionState): boolean {
 
 const collector = new AnomalyCollector();
 
+const CONSISTENT_FIELDS = ['tenantId', 'channel', 'source'] as const;
+
 function checkConsistency(state: SessionState, data: Readonly<Record<string, unknown>>): void {
-  for (const field of ['tenantId', 'channel', 'source'] as const) {
+  for (const field of CONSISTENT_FIELDS) {
     const value = data[field];
     if (value === undefined || value === null) continue;
     const known = state[field];
@@ -153,7 +167,12 @@ function applyParticipation(state: SessionState, event: KnownEvent, time: number
   const userId = event.participant ?? (event.eventType === 'SessionActivityOperatorInviteCanceled' ? soleInvitee(state) : null);
   if (userId === null) return;
   const p = participationOf(state, userId);
+  const before = p.machine;
   p.machine = applyMachineEvent(participationTable, p.machine, machineEvent, collector);
+  if (p.machine !== before) {
+    count(state, before, -1);
+    count(state, p.machine, 1);
+  }
   switch (event.eventType) {
     case 'SessionActivityOperatorInvited': p.invitedAt = time; break;
     case 'SessionOperatorJoined': p.joinedAt = time; p.leftAt = null; p.concludedAt = null; break;
@@ -229,13 +248,13 @@ export const sessionFolder: Folder<SessionState> = {
     machine: 0, tenantId: null, channel: null, source: null,
     startedAt: null, endedAt: null, closedAt: null, lastTime: null,
     status: 'created', statusSince: null, holdSince: null, reportedStart: null,
-    participations: new Map(), chatbotIds: [], forwards: [], terminationReason: null,
+    participations: new Map(), joinedCount: 0, afterCallWorkCount: 0, chatbotIds: [], forwards: [], terminationReason: null,
   }),
   evolve: evolveSession,
   toJSON: (s) => ({ ...s, participations: [...s.participations] }),
   fromJSON: (json) => {
     const s = json as Omit<SessionState, 'participations'> & { participations: [number, ParticipationState][] };
-    return { ...s, participations: new Map(s.participations) };
+    return recount({ ...s, participations: new Map(s.participations) } as SessionState);
   },
   clone: (s) => ({
     ...s,

@@ -70,7 +70,11 @@ export class StreamFold<State> {
   state: State;
   private checkpoints: Checkpoint<State>[] | null = null;
 
+  /** `[id]`, frozen: what an ingest result names as the streams it touched, made once per stream. */
+  readonly ids: readonly string[];
+
   constructor(readonly id: string, readonly folder: Folder<State>, private readonly log: EventSource) {
+    this.ids = Object.freeze([id]);
     this.state = folder.initialState();
   }
 

@@ -26,7 +26,7 @@
  *   stored, or repeated within the batch, becomes a re-delivery as with single appends.
  */
 import pg from 'pg';
-import { sameContent } from '../catalogue/identity.js';
+import { getIdentity, sameContent } from '../catalogue/identity.js';
 import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
 import type { ParseError } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
@@ -152,7 +152,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const channel = `mluvii_state_${schema}`.replace(/[^a-zA-Z0-9_]/g, '_');
 
   type EventRecord = Extract<NewStoreRecord, { kind: 'event' }>;
-  interface Pending { readonly record: EventRecord; readonly body: string; resolve(r: StoreRecord): void; reject(e: unknown): void }
+  interface Pending { readonly record: EventRecord; readonly identity: string; readonly body: string; resolve(r: StoreRecord): void; reject(e: unknown): void }
   let queue: Pending[] = [];
   const MAX_BATCH = 500;
 
@@ -173,7 +173,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            RETURNING position, identity)
          SELECT position, identity, pg_notify($8, '') FROM inserted`,
         [column((p) => p.record.receivedAt), column((p) => p.record.source), column((p) => p.record.event.stream),
-          column((p) => p.record.event.eventType), column((p) => p.record.event.time), column((p) => p.record.event.identity),
+          column((p) => p.record.event.eventType), column((p) => p.record.event.time), column((p) => p.identity),
           column((p) => p.body), channel]);
       inserted = new Map(rows.map((r) => [r.identity, Number(r.position)]));
     } catch (error) {
@@ -181,9 +181,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return;
     }
     for (const p of batch) {
-      const position = inserted.get(p.record.event.identity!);
+      const position = inserted.get(p.identity);
       if (position !== undefined) {
-        inserted.delete(p.record.event.identity!); // a repeat within the batch is a re-delivery
+        inserted.delete(p.identity); // a repeat within the batch is a re-delivery
         p.resolve({ ...p.record, position });
       } else {
         insertEvent(p.record, p.body).then(p.resolve, p.reject);
@@ -191,7 +191,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   }
 
-  function enqueue(record: EventRecord, body: string): Promise<StoreRecord> {
+  function enqueue(record: EventRecord, identity: string, body: string): Promise<StoreRecord> {
     return new Promise((resolve, reject) => {
       if (queue.length === 0) {
         setImmediate(() => {
@@ -200,12 +200,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           for (let i = 0; i < batch.length; i += MAX_BATCH) void flush(batch.slice(i, i + MAX_BATCH));
         });
       }
-      queue.push({ record, body, resolve, reject });
+      queue.push({ record, identity, body, resolve, reject });
     });
   }
 
   async function insertEvent(record: EventRecord, body: string): Promise<StoreRecord> {
     const { event } = record;
+    const identity = getIdentity(event);
     for (;;) {
       // One round trip: the insert, and a notification delivered when it commits.
       const { rows } = await pool.query<{ position: string }>(
@@ -215,17 +216,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            ON CONFLICT (identity) WHERE kind = 'event' AND identity IS NOT NULL DO NOTHING
            RETURNING position)
          SELECT position, pg_notify($8, '') FROM inserted`,
-        [record.receivedAt, record.source, event.stream, event.eventType, event.time, event.identity, body, channel],
+        [record.receivedAt, record.source, event.stream, event.eventType, event.time, identity, body, channel],
       );
       if (rows.length === 1) return { ...record, position: Number(rows[0]!.position) };
       // The identity is stored already (another receiver, or an earlier delivery): a re-delivery.
       const { rows: existing } = await pool.query<{ position: string; body: string }>(
-        `SELECT position, body FROM ${s}.log WHERE kind = 'event' AND identity = $1`, [event.identity]);
+        `SELECT position, body FROM ${s}.log WHERE kind = 'event' AND identity = $1`, [identity]);
       if (existing.length === 0) continue; // the winner rolled back: try again
       const conflicting = sameContent(eventOf(existing[0]!.body), event) ? null : event;
       return insertOther({
         kind: 'redelivery', position: 0, receivedAt: record.receivedAt, source: record.source,
-        originalPosition: Number(existing[0]!.position), identity: event.identity!, conflicting,
+        originalPosition: Number(existing[0]!.position), identity: identity!, conflicting,
       }, conflicting === null ? null : body);
     }
   }
@@ -262,7 +263,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (record.kind === 'event') {
         if (body === null) return Promise.reject(new Error('a PostgreSQL store needs the body text of every event'));
         // Events without identity cannot be matched to the rows a batch returns: one at a time.
-        return options.batch !== false && record.event.identity !== null ? enqueue(record, body) : insertEvent(record, body);
+        const identity = options.batch === false ? null : getIdentity(record.event);
+        return identity !== null ? enqueue(record, identity, body) : insertEvent(record, body);
       }
       return insertOther(record, body);
     },

@@ -14,7 +14,7 @@ import { noFolder } from '../fold/noFold.js';
 import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
 import { PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
 import { createStreamFold, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
-import { identityKeyOf, identityKeyOfText, sameContent } from '../catalogue/identity.js';
+import { getIdentity, identityKeyOf, identityKeyOfText, sameContent } from '../catalogue/identity.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
 import { isLoggedStore, isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
 import { createPackedLog } from '../store/packedLog.js';
@@ -317,7 +317,10 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const ownLog = !isLoggedStore(store);
   /** Identity -> slot of the accepted event that holds it. */
   const identities = new IdentityIndex();
-  /** `identityKeyOf`, remembered for the event at hand (asked when deciding, again when applying). */
+  /**
+   * `identityKeyOf` (0: no identity), remembered for the event at hand (asked when deciding, again
+   * when applying).
+   */
   let keyed: NormalizedEvent | null = null;
   let keyedKey = 0;
   const keyOf = (event: NormalizedEvent): number => {
@@ -329,10 +332,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   };
   /** The applied event holding `identity` (whose key is `key`) with its slot, or null. */
   function appliedHolder(identity: string, key: number): { slot: number; event: NormalizedEvent } | null {
-    // The candidate is decoded once, to confirm the key match, and handed back with its slot.
-    let event = null as NormalizedEvent | null;
-    const slot = identities.find(key, (candidate) => (event = log.event(candidate)).identity === identity);
-    return slot < 0 ? null : { slot, event: event! };
+    for (let entry = identities.next(key); entry >= 0; entry = identities.next(key, entry)) {
+      // The candidate is decoded once, to confirm the key match, and handed back with its slot.
+      const slot = identities.slotAt(entry);
+      const event = log.event(slot);
+      if (getIdentity(event) === identity) return { slot, event };
+    }
+    return null;
   }
   /** Delivery anomalies: they stay once raised. */
   const deliveryAnomalies: Anomaly[] = [];
@@ -421,7 +427,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
     const { event } = record;
     const slot = ownLog ? log.append(record) : log.slotOf(position);
-    if (event.identity !== null) identities.add(keyOf(event), slot);
+    const key = keyOf(event);
+    if (key !== 0) identities.add(key, slot);
     const stream = streamOf(event.stream);
     const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
     if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
@@ -447,7 +454,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       resolved = [];
       applyChanges(stream, inserted.changes, slot, event, raised, resolved);
     }
-    return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: [event.stream], raised: raised ?? NONE, resolved: resolved ?? NONE };
+    return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: stream.ids, raised: raised ?? NONE, resolved: resolved ?? NONE };
   }
 
   /** Turns a stream's anomaly changes into raised / resolved anomalies (`event`: the one in `slot`). */
@@ -470,11 +477,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    */
   const pendingIdentities = new Map<string, StoredEvent>();
 
-  /** The accepted event with `event`'s identity, applied or pending, with its position. */
-  function holderOf(event: NormalizedEvent): { event: NormalizedEvent; position: number } | undefined {
-    const applied = appliedHolder(event.identity!, keyOf(event));
-    if (applied !== null) return { event: applied.event, position: log.position(applied.slot) };
-    return pendingIdentities.get(event.identity!);
+  /**
+   * The accepted event with the identity of `event` (whose identity key is `key`), applied or
+   * pending, with its position. The identity's text is made only when its key has been seen.
+   */
+  function holderOf(event: NormalizedEvent, key: number): { event: NormalizedEvent; position: number } | undefined {
+    if (identities.next(key) >= 0) {
+      const applied = appliedHolder(getIdentity(event)!, key);
+      if (applied !== null) return { event: applied.event, position: log.position(applied.slot) };
+    }
+    return pendingIdentities.size === 0 ? undefined : pendingIdentities.get(getIdentity(event)!);
   }
 
   /** Decides what a delivery is, without changing anything yet; `text` is the body to persist. */
@@ -482,11 +494,12 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const parsed = parseWebhook(body, options.parse);
     if (!parsed.ok) return { record: { kind: 'dead-letter', position: 0, receivedAt, source, raw: parsed.raw, error: parsed.error }, text: null };
     const { event } = parsed;
-    const holder = event.identity === null ? undefined : holderOf(event);
+    const key = keyOf(event);
+    const holder = key === 0 ? undefined : holderOf(event, key);
     if (holder !== undefined) {
       const conflicting = sameContent(holder.event, event) ? null : event;
       return {
-        record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: holder.position, identity: event.identity!, conflicting },
+        record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: holder.position, identity: getIdentity(event)!, conflicting },
         text: conflicting === null ? null : parsed.text,
       };
     }
@@ -495,7 +508,10 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
   function finish(record: StoreRecord): IngestResult {
     const result = apply(record);
-    if (record.kind === 'event' && record.event.identity !== null) pendingIdentities.delete(record.event.identity);
+    if (record.kind === 'event' && pendingIdentities.size > 0) {
+      const identity = getIdentity(record.event);
+      if (identity !== null) pendingIdentities.delete(identity);
+    }
     if (following !== null) following.settle(result);
     if (listeners.size > 0) {
       for (const stream of result.streams) notify({ type: 'state-changed', stream, position: record.position });
@@ -612,7 +628,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         const appended = store.append(record, text);
         // A synchronous store (in memory) needs no async machinery per event.
         if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));
-        const identity = record.kind === 'event' ? record.event.identity : null;
+        const identity = record.kind === 'event' ? getIdentity(record.event) : null;
         if (identity !== null) pendingIdentities.set(identity, record as StoredEvent);
         // Apply in position order, whatever order the store acknowledges in.
         const result = Promise.all([applied, appended]).then(([, stored]) => finish(stored), (error: unknown) => {

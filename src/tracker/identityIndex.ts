@@ -11,13 +11,21 @@ export class IdentityIndex {
   private slots = new Int32Array(1 << 12);
   private size = 0;
 
-  /** The slot whose event has `key` and satisfies `holds`, or -1. */
-  find(key: number, holds: (slot: number) => boolean): number {
+  /**
+   * The next entry with `key` after entry `after` (-1: the first), or -1: the caller walks a key's
+   * candidate slots with {@link slotAt} until one is confirmed (no callback to allocate per call).
+   */
+  next(key: number, after = -1): number {
     const mask = this.keys.length - 1;
-    for (let i = key & mask; this.keys[i] !== 0; i = (i + 1) & mask) {
-      if (this.keys[i] === key && holds(this.slots[i]!)) return this.slots[i]!;
+    for (let i = after < 0 ? key & mask : (after + 1) & mask; this.keys[i] !== 0; i = (i + 1) & mask) {
+      if (this.keys[i] === key) return i;
     }
     return -1;
+  }
+
+  /** The slot recorded in entry `entry` (from {@link next}). */
+  slotAt(entry: number): number {
+    return this.slots[entry]!;
   }
 
   /** Records that `slot` holds an identity with `key` (non-zero). */
