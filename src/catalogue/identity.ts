@@ -4,7 +4,7 @@
  * are a retry when their payloads are equal, and a conflicting second report when they are not.
  */
 import { createHash } from 'node:crypto';
-import type { EventType } from './catalogue.js';
+import { EVENT_TYPES, type EventType } from './catalogue.js';
 import type { NormalizedEvent } from '../types.js';
 
 /** Names an unknown event type's payload, which has no identity fields: 16 hex digits of its SHA-256. */
@@ -128,6 +128,9 @@ function finish(hash: number): number {
   return hash === 0 ? 1 : hash;
 }
 
+/** FNV-1a state after each known event type's name: every identity key starts with one. */
+const TYPE_HASHES = new Map<string, number>(EVENT_TYPES.map((type) => [type, hashText(0x811c9dc5, type)]));
+
 /** A 32-bit hash of an identity's text, never 0 (see {@link identityKeyOf}). */
 export const identityKeyOfText = (identity: string): number => finish(hashText(0x811c9dc5, identity));
 
@@ -140,7 +143,7 @@ export function identityKeyOf(event: NormalizedEvent): number {
   if (!event.known) return identityKeyOfText(getIdentity(event)!);
   const count = identityFields(event.eventType, event.time, event.data as Readonly<Record<string, unknown>>);
   if (count < 0) return 0;
-  let hash = hashText(0x811c9dc5, event.eventType);
+  let hash = TYPE_HASHES.get(event.eventType)!;
   for (let i = 0; i < count; i++) {
     hash = mix(hash, 58); // ':'
     const value = fields[i]!;

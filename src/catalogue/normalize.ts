@@ -4,7 +4,7 @@
  * here so no later layer has to remember that `userId` means the target in SessionForwarded but
  * the source in SessionActivitySessionForwarded.
  */
-import { EVENT_CATALOGUE, type EventFamily, type EventType } from './catalogue.js';
+import type { EventFamily, EventType } from './catalogue.js';
 import type { Party } from '../types.js';
 
 type Data = Readonly<Record<string, unknown>>;
@@ -27,16 +27,19 @@ function chatbot(chatbotId: number): Party {
 const SYSTEM: Party = Object.freeze({ kind: 'system' });
 const GUEST: Party = Object.freeze({ kind: 'guest' });
 
-// Stream ids are interned per entity: every stored event holds one, and a fresh string per event
-// would cost memory for each and a hash computation at every stream lookup.
-const streamIds = new Map<string, Map<number, string>>();
-function streamId(prefix: string, id: number): string {
-  let byId = streamIds.get(prefix);
-  if (byId === undefined) streamIds.set(prefix, (byId = new Map()));
-  let stream = byId.get(id);
-  if (stream === undefined) byId.set(id, (stream = `${prefix}:${id}`));
-  return stream;
+// Stream ids are interned per entity: every event names one, and a fresh string per event would
+// cost an allocation and a hash computation at every stream lookup.
+function internedStreamIds(prefix: string): (id: number) => string {
+  const byId = new Map<number, string>();
+  return (id) => {
+    let stream = byId.get(id);
+    if (stream === undefined) byId.set(id, (stream = `${prefix}:${id}`));
+    return stream;
+  };
 }
+const sessionStream = internedStreamIds('session');
+const emailStream = internedStreamIds('email');
+const operatorStream = internedStreamIds('operator');
 
 /** Who, where and whom: the normalized fields that depend on the event's type. */
 export interface Roles {
@@ -84,7 +87,7 @@ function forwardTarget(userId: unknown, groupId: unknown, chatbotId: unknown, ph
 
 function activityRoles(eventType: EventType, data: Data): Roles {
   const id = data.sessionId as number;
-  const stream = streamId('session', id);
+  const stream = sessionStream(id);
   const tenantId = num(data.tenantId);
   switch (eventType) {
     case 'SessionActivityAvRequest':
@@ -118,18 +121,20 @@ function settingStream(data: Data): string {
   return companyId !== null ? `company:${companyId}` : 'tenant:unknown';
 }
 
-/** Roles of a known, validated event (valid until the next call: copy them). */
-export function rolesOf(eventType: EventType, data: Data): Roles {
-  const family: EventFamily = EVENT_CATALOGUE[eventType].family;
+/**
+ * Roles of a known, validated event of `family` (its catalogue entry's, which the caller has at
+ * hand). Valid until the next call: copy them.
+ */
+export function rolesOf(eventType: EventType, family: EventFamily, data: Data): Roles {
   const tenantId = num(data.tenantId);
   switch (family) {
     case 'session': {
       const id = data.id as number;
       const userId = num(data.userId);
       if (eventType === 'SessionForwarded') {
-        return roles(streamId('session', id), id, tenantId, null, forwardTarget(userId, data.operatorGroupId, data.chatbotId, null), userId);
+        return roles(sessionStream(id), id, tenantId, null, forwardTarget(userId, data.operatorGroupId, data.chatbotId, null), userId);
       }
-      return roles(streamId('session', id), id, tenantId, userId === null ? null : operator(userId), null, userId);
+      return roles(sessionStream(id), id, tenantId, userId === null ? null : operator(userId), null, userId);
     }
     case 'activity':
       return activityRoles(eventType, data);
@@ -137,13 +142,13 @@ export function rolesOf(eventType: EventType, data: Data): Roles {
       const id = data.id as number;
       const userId = num(data.userId);
       if (eventType === 'EmailThreadForwarded') {
-        return roles(streamId('email', id), id, tenantId, null, forwardTarget(userId, data.operatorGroupId, null, null), userId);
+        return roles(emailStream(id), id, tenantId, null, forwardTarget(userId, data.operatorGroupId, null, null), userId);
       }
-      return roles(streamId('email', id), id, tenantId, userId === null ? null : operator(userId), null, userId);
+      return roles(emailStream(id), id, tenantId, userId === null ? null : operator(userId), null, userId);
     }
     case 'presence': {
       const userId = data.userId as number;
-      return roles(streamId('operator', userId), userId, null, operator(userId), null, userId);
+      return roles(operatorStream(userId), userId, null, operator(userId), null, userId);
     }
     case 'contact': {
       const id = data.id as number;
@@ -161,5 +166,5 @@ export function rolesOf(eventType: EventType, data: Data): Roles {
 export function unknownRoles(eventType: string, data: Data): Roles {
   const sessionId = num(data.sessionId);
   const inSession = eventType.startsWith('Session') && sessionId !== null;
-  return roles(inSession ? streamId('session', sessionId) : `unknown:${eventType}`, inSession ? sessionId : null, num(data.tenantId), null, null, null);
+  return roles(inSession ? sessionStream(sessionId) : `unknown:${eventType}`, inSession ? sessionId : null, num(data.tenantId), null, null, null);
 }

@@ -1,7 +1,7 @@
 /** The fold of an e-mail thread stream. */
-import type { EventType, NormalizedEvent } from '../types.js';
+import type { NormalizedEvent } from '../types.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
-import { applyMachineEvent } from './machineStep.js';
+import { applyMachineEvent, machineEventsOf } from './machineStep.js';
 import { emailThreadTable } from './tables.js';
 import type { EmailThreadMachineEvent } from '../../machines/emailThread.js';
 
@@ -15,12 +15,12 @@ export interface EmailThreadState {
 }
 
 const M = emailThreadTable.eventIndex as Record<EmailThreadMachineEvent['type'], number>;
-const MACHINE_EVENT_OF: Partial<Record<EventType, number>> = {
+const MACHINE_EVENT_OF = machineEventsOf({
   EmailThreadCreated: M.created,
   EmailThreadOperatorJoined: M.joined,
   EmailThreadOperatorLeft: M.left,
   EmailThreadForwarded: M.forwarded,
-};
+});
 export const EMAIL_THREAD_STATE_NAMES = emailThreadTable.stateValues.map(String);
 
 const collector = new AnomalyCollector();
@@ -35,7 +35,7 @@ export const emailThreadFolder: Folder<EmailThreadState> = {
       if (state.tenantId === null) state.tenantId = tenantId;
       else if (state.tenantId !== tenantId) collector.add({ kind: 'inconsistent-data', message: `tenantId changed from ${state.tenantId} to ${tenantId}` });
     }
-    const machineEvent = MACHINE_EVENT_OF[event.eventType];
+    const machineEvent = MACHINE_EVENT_OF.get(event.eventType);
     if (machineEvent !== undefined) state.machine = applyMachineEvent(emailThreadTable, state.machine, machineEvent, collector);
     switch (event.eventType) {
       case 'EmailThreadCreated': state.createdAt = event.time; break;

@@ -1,5 +1,13 @@
 import type { TransitionTable } from './transitionTable.js';
 import type { AnomalyCollector } from './folder.js';
+import type { EventType } from '../types.js';
+
+/**
+ * Which machine event (by table index) each webhook event type is. A Map, looked up once per
+ * event: indexing an object with 30-odd keys by a runtime string is a megamorphic keyed load.
+ */
+export const machineEventsOf = (entries: Partial<Record<EventType, number>>): ReadonlyMap<string, number> =>
+  new Map(Object.entries(entries) as [string, number][]);
 
 /**
  * Applies one machine event to a compiled state: returns the next state and records the

@@ -2,10 +2,10 @@
  * The fold of a session stream: the session machine's compiled state, one compiled participation
  * state per operator, and the bookkeeping the views need (times, chatbots, forwards).
  */
-import type { EventType, KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } from '../types.js';
+import type { KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } from '../types.js';
 import { parseTimestampUs } from '../catalogue/timestamp.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
-import { applyMachineEvent } from './machineStep.js';
+import { applyMachineEvent, machineEventsOf } from './machineStep.js';
 import { participationTable, sessionTable } from './tables.js';
 import type { SessionMachineEvent } from '../../machines/session.js';
 import type { ParticipationMachineEvent } from '../../machines/participation.js';
@@ -70,7 +70,7 @@ const S = sessionTable.eventIndex as Record<SessionMachineEvent['type'], number>
 const P = participationTable.eventIndex as Record<ParticipationMachineEvent['type'], number>;
 
 /** Which session-machine event each webhook event type is, when it is one. */
-const SESSION_EVENT_OF: Partial<Record<EventType, number>> = {
+const SESSION_EVENT_OF = machineEventsOf({
   SessionCreated: S['session.created'],
   SessionStarted: S['session.started'],
   SessionEnded: S['session.ended'],
@@ -84,17 +84,17 @@ const SESSION_EVENT_OF: Partial<Record<EventType, number>> = {
   SessionActivityHeroCardSubmission: S['heroCard.submitted'],
   SessionActivityCallScript: S['callScript.shown'],
   SessionActivityCallScriptSubmission: S['callScript.submitted'],
-};
+});
 
 /** Which participation-machine event each webhook event type is, for `event.participant`. */
-const PARTICIPATION_EVENT_OF: Partial<Record<EventType, number>> = {
+const PARTICIPATION_EVENT_OF = machineEventsOf({
   SessionOperatorJoined: P.joined,
   SessionOperatorLeft: P.left,
   SessionOperatorConcluded: P.concluded,
   SessionActivityOperatorInvited: P.invited,
   SessionActivityOperatorInviteRejected: P.rejected,
   SessionActivityOperatorInviteCanceled: P.canceled,
-};
+});
 
 function deriveStatus(state: SessionState): SessionStatus {
   const { lifecycle } = SESSION_FACTS[state.machine]!;
@@ -127,18 +127,21 @@ export function isAbandoned(state: SessionState): boolean {
 
 const collector = new AnomalyCollector();
 
-const CONSISTENT_FIELDS = ['tenantId', 'channel', 'source'] as const;
+/** A session fact every session event restates: the first report sets it, a different one is an anomaly. */
+function checkFact<F extends 'tenantId' | 'channel' | 'source'>(state: SessionState, field: F, value: SessionState[F] | undefined): void {
+  if (value === undefined || value === null) return;
+  const known = state[field];
+  if (known === null) state[field] = value;
+  else if (known !== value) {
+    collector.add({ kind: 'inconsistent-data', message: `${field} changed from ${JSON.stringify(known)} to ${JSON.stringify(value)}` });
+  }
+}
 
 function checkConsistency(state: SessionState, data: Readonly<Record<string, unknown>>): void {
-  for (const field of CONSISTENT_FIELDS) {
-    const value = data[field];
-    if (value === undefined || value === null) continue;
-    const known = state[field];
-    if (known === null) (state as unknown as Record<string, unknown>)[field] = value;
-    else if (known !== value) {
-      collector.add({ kind: 'inconsistent-data', message: `${field} changed from ${JSON.stringify(known)} to ${JSON.stringify(value)}` });
-    }
-  }
+  // Read by name, not in a loop over field names: a keyed load per field would be megamorphic.
+  checkFact(state, 'tenantId', data.tenantId as number | null | undefined);
+  checkFact(state, 'channel', data.channel as string | null | undefined);
+  checkFact(state, 'source', data.source as string | null | undefined);
 }
 
 function participationOf(state: SessionState, userId: number): ParticipationState {
@@ -162,7 +165,7 @@ function soleInvitee(state: SessionState): number | null {
 }
 
 function applyParticipation(state: SessionState, event: KnownEvent, time: number | null): void {
-  const machineEvent = PARTICIPATION_EVENT_OF[event.eventType];
+  const machineEvent = PARTICIPATION_EVENT_OF.get(event.eventType);
   if (machineEvent === undefined) return;
   const userId = event.participant ?? (event.eventType === 'SessionActivityOperatorInviteCanceled' ? soleInvitee(state) : null);
   if (userId === null) return;
@@ -193,7 +196,7 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
   const data = event.data as Readonly<Record<string, unknown>>;
   if (event.family === 'session') checkConsistency(state, data);
 
-  let machineEvent = SESSION_EVENT_OF[event.eventType];
+  let machineEvent = SESSION_EVENT_OF.get(event.eventType);
   if (event.eventType === 'SessionActivityAvResponse') {
     const response = data.response;
     machineEvent = response === 'Accepted' ? S['av.accepted'] : response === 'Requested' ? undefined : S['av.rejected'];
