@@ -12,7 +12,7 @@ const tracker = createTracker({ clock: () => now, stalledAfter: { 'after-call-wo
 
 // Log every anomaly raised or resolved as events come in.
 tracker.subscribe((notice) => {
-  if (notice.type !== 'state-changed') console.log(`${notice.type}: ${notice.anomaly.kind} ${notice.anomaly.message}`);
+  if (notice.type === 'anomaly-raised' || notice.type === 'anomaly-resolved') console.log(`${notice.type}: ${notice.anomaly.kind} ${notice.anomaly.message}`);
 });
 
 for (const body of [

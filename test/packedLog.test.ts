@@ -1,7 +1,7 @@
 /** The packed in-memory log, its payload codec, and trackers folding logs they did not write. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createMemoryStore, createPackedLog, createTracker, parseWebhook, type SharedEventStore, type StoreRecord } from 'mluvii-state';
+import { createMemoryStore, createPackedLog, createTracker, parseWebhook, type StoreRecord } from 'mluvii-state';
 import { ByteReader, ByteWriter } from '../src/store/eventCodec.js';
 import { loadFixtures } from './support/fixtures.js';
 
@@ -107,38 +107,5 @@ describe('a tracker over a log it did not write', () => {
     }];
     const tracker = createTracker({ store: { append: () => { throw new Error('read-only'); }, read: () => records }, clock: () => 0 });
     expect(tracker.anomalies()).toMatchObject([{ kind: 'duplicate', position: 1, stream: null, source: 'line 1' }]);
-  });
-});
-
-describe('a tracker following a shared log', () => {
-  it('never applies a position twice when a pump fails partway through a page and reads it again', async () => {
-    const event = (text: string, position: number): StoreRecord => {
-      const parsed = parseWebhook(text);
-      if (!parsed.ok) throw new Error('rejected');
-      return { kind: 'event', position, receivedAt: 0, source: null, event: parsed.event };
-    };
-    const page: StoreRecord[] = [
-      event('{"eventType":"SessionCreated","data":{"id":1,"tenantId":2,"channel":"Chat","source":"Default"}}', 1),
-      event('{"eventType":"SessionStarted","data":{"id":1,"tenantId":2,"channel":"Chat","source":"Default","started":"2024-05-06T08:00:00+02:00"}}', 2),
-      // A record the tracker cannot apply (no event type): the pump fails on it, every time.
-      { kind: 'event', position: 3, receivedAt: 0, source: null, event: { data: {} } } as unknown as StoreRecord,
-    ];
-    let reads = 0;
-    const store: SharedEventStore<number> = {
-      shared: true,
-      read: () => [],
-      // The log never gets past the unreadable record, so every read returns the same page.
-      async readAfter() { reads++; return { records: page, checkpoint: 3 }; },
-      async watch() { return async () => undefined; },
-      async append() { return { ...page[1]!, position: 4 }; },
-    };
-    const tracker = createTracker({ store, clock: () => 0 });
-    await tracker.ready.catch(() => undefined);
-    void tracker.ingest('{"eventType":"SessionEnded","data":{"id":1,"tenantId":2,"channel":"Chat","source":"Default","started":null,"ended":"2024-05-06T08:05:00+02:00"}}');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(reads).toBeGreaterThanOrEqual(2);
-    expect(tracker.timeline('session:1')).toHaveLength(2);
-    expect(tracker.anomalies()).toEqual([]);
-    expect(tracker.session(1)?.status).toBe('queued');
   });
 });

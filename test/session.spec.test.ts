@@ -89,7 +89,7 @@ describe('anomalies', () => {
   it('the late Joined resolves it, and subscribers hear so', async () => {
     const t = await given([ev.created(), ev.started(0), ev.ended(10), ev.left(2710, 10)]);
     const notices: string[] = [];
-    t.subscribe((n) => notices.push(n.type === 'state-changed' ? n.type : `${n.type}:${n.anomaly.kind}`));
+    t.subscribe((n) => notices.push(n.type === 'anomaly-raised' || n.type === 'anomaly-resolved' ? `${n.type}:${n.anomaly.kind}` : n.type));
     const result = await t.ingest(ev.joined(2710, 1));
     expect(result.resolved.map((a) => a.kind)).toEqual(['missing-transition']);
     expect(result.raised.map((a) => a.kind)).toEqual(['out-of-order']);
@@ -158,7 +158,7 @@ describe('stalled sweeps', () => {
     let now = at(0) / 1000;
     const t = await given([ev.created(), ev.started(0)], createTracker({ clock: () => now, stalledAfter: { queued: 60_000 } }));
     const notices: string[] = [];
-    t.subscribe((n) => { if (n.type !== 'state-changed') notices.push(`${n.type}:${n.anomaly.kind}:${n.anomaly.stalled?.what}`); });
+    t.subscribe((n) => { if (n.type === 'anomaly-raised' || n.type === 'anomaly-resolved') notices.push(`${n.type}:${n.anomaly.kind}:${n.anomaly.stalled?.what}`); });
     expect(t.sweepStalled()).toEqual({ raised: [], resolved: [] });
     now += 120_000;
     expect(t.sweepStalled().raised.map((a) => a.stalled?.what)).toEqual(['queued']);

@@ -70,7 +70,13 @@ export interface IngestResult {
 export type TrackerNotice =
   | { readonly type: 'state-changed'; readonly stream: StreamId; readonly position: number }
   | { readonly type: 'anomaly-raised'; readonly anomaly: Anomaly }
-  | { readonly type: 'anomaly-resolved'; readonly anomaly: Anomaly };
+  | { readonly type: 'anomaly-resolved'; readonly anomaly: Anomaly }
+  /**
+   * Following a shared store failed (the database is unreachable, a record cannot be applied):
+   * the tracker's views lag the log until a retry, `retryInMs` from now, succeeds. Ingests
+   * waiting for their fold settle once it does.
+   */
+  | { readonly type: 'follow-failed'; readonly message: string; readonly error: unknown; readonly retryInMs: number };
 
 export interface SessionFilter {
   readonly status?: SessionStatus | readonly SessionStatus[];
@@ -168,16 +174,29 @@ export interface Tracker {
   close(): Promise<void>;
 }
 
+/** First and longest delay before a failed pump of a shared log is retried. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 10_000;
+
 /**
  * Follows a shared store's log: catches up, then wakes on every notification or poll tick and
  * applies what is new, one pump at a time. `resultOf` resolves when a position has been applied.
+ * A failed initial catch-up rejects `ready`; a later failed pump is reported to `failed` and
+ * retried after a delay that doubles while failures go on.
  */
-function createFollower(store: import('../store/eventStore.js').SharedEventStore, apply: (record: StoreRecord) => IngestResult) {
+function createFollower(
+  store: import('../store/eventStore.js').SharedEventStore,
+  apply: (record: StoreRecord) => IngestResult,
+  failed: (error: unknown, retryInMs: number) => void,
+) {
   let checkpoint: unknown = null;
   let pumping: Promise<void> | null = null;
   let again = false;
   let stop: (() => Promise<void>) | null = null;
   let closed = false;
+  let caughtUp = false;
+  let retryMs = 0;
+  let retry: ReturnType<typeof setTimeout> | null = null;
   // Results of recently applied positions, for ingests whose append returned after the pump
   // had already applied their record (bounded: old entries are dropped).
   const recent = new Map<number, IngestResult>();
@@ -218,15 +237,29 @@ function createFollower(store: import('../store/eventStore.js').SharedEventStore
           again = false;
           await drain();
         } while (again && !closed);
+        retryMs = 0;
+      } catch (error) {
+        if (!caughtUp) throw error;
+        if (!closed) scheduleRetry(error);
       } finally {
         pumping = null;
       }
     })();
     return pumping;
   }
+  function scheduleRetry(error: unknown): void {
+    retryMs = Math.min(retryMs === 0 ? RETRY_FIRST_MS : retryMs * 2, RETRY_MAX_MS);
+    failed(error, retryMs);
+    if (retry !== null) return;
+    retry = setTimeout(() => {
+      retry = null;
+      if (!closed) void pump();
+    }, retryMs);
+  }
   const ready = (async () => {
     await pump();
-    stop = await store.watch(() => { if (!closed) void pump().catch(() => undefined); });
+    caughtUp = true;
+    stop = await store.watch(() => { if (!closed) void pump(); });
   })();
 
   return {
@@ -248,11 +281,12 @@ function createFollower(store: import('../store/eventStore.js').SharedEventStore
         return Promise.resolve(done);
       }
       const result = new Promise<IngestResult>((resolve) => waiters.set(position, resolve));
-      void pump().catch(() => undefined);
+      void pump().catch(() => undefined); // before catch-up, a failure is `ready`'s to report
       return result;
     },
     async close() {
       closed = true;
+      if (retry !== null) clearTimeout(retry);
       await ready.catch(() => undefined);
       await pumping?.catch(() => undefined);
       await stop?.();
@@ -522,7 +556,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   }
 
   // Rebuild from a store that already holds records; follow a shared one.
-  const following = isSharedStore(store) ? createFollower(store, finish) : null;
+  const following = isSharedStore(store)
+    ? createFollower(store, finish, (error, retryInMs) => {
+      if (listeners.size > 0) notify({ type: 'follow-failed', message: error instanceof Error ? error.message : String(error), error, retryInMs });
+    })
+    : null;
   if (following === null) {
     const existing: Iterable<StoreRecord> | AsyncIterable<StoreRecord> = isLoggedStore(store) ? log.records() : store.read();
     if (Symbol.iterator in existing) {

@@ -82,6 +82,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const encoder = new TextEncoder();
   const unsubscribe = tracker.subscribe((notice: TrackerNotice) => {
+    if (notice.type === 'follow-failed') logger?.error({ err: notice.error, retryInMs: notice.retryInMs }, 'following the shared store failed');
     if (streams.size === 0) return;
     const event = notice.type === 'state-changed' ? 'state-changed' : notice.type;
     const chunk = encoder.encode(`event: ${event}\ndata: ${JSON.stringify(notice)}\n\n`);
