@@ -167,7 +167,8 @@ export interface Tracker {
   /**
    * Settles once the tracker has folded what its store held when it was created. Immediate for
    * in-memory and journal stores (re-folded synchronously); for a shared store (PostgreSQL) it
-   * is the initial catch-up, after which the tracker keeps following the log.
+   * is the initial catch-up, after which the tracker keeps following the log. It rejects when
+   * that catch-up fails; later failures to follow are `follow-failed` notices, and retried.
    */
   readonly ready: Promise<void>;
   /** Stops following a shared store. */
@@ -248,9 +249,9 @@ function createFollower(
     return pumping;
   }
   function scheduleRetry(error: unknown): void {
+    if (retry !== null) return; // a retry is due already (pumps woken meanwhile failed too)
     retryMs = Math.min(retryMs === 0 ? RETRY_FIRST_MS : retryMs * 2, RETRY_MAX_MS);
     failed(error, retryMs);
-    if (retry !== null) return;
     retry = setTimeout(() => {
       retry = null;
       if (!closed) void pump();
