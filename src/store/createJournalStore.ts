@@ -66,16 +66,13 @@ type Header =
   | { k: 'd'; p: number; r: number; s: string | null; raw: EncodedRawBody; e: ParseError }
   | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; c: boolean };
 
-/** The event a stored body stands for, exactly as the tracker normalized it on ingest. */
-const eventOf = (body: string) => normalizeTrustedText(body);
-
-function toRecord(header: Header, body: string | null): StoreRecord {
+/** A dead letter or a re-delivery, as appended (a conflicting one's event normalized as on ingest). */
+function otherRecord(header: Exclude<Header, { k: 'e' }>, body: string | null): StoreRecord {
   switch (header.k) {
-    case 'e': return { kind: 'event', position: header.p, receivedAt: header.r, source: header.s, event: eventOf(body!) };
     case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRawBody(header.raw), error: header.e };
     case 'r': return {
       kind: 'redelivery', position: header.p, receivedAt: header.r, source: header.s, originalPosition: header.o, identity: header.i,
-      conflicting: header.c ? eventOf(body!) : null,
+      conflicting: header.c ? normalizeTrustedText(body!) : null,
     };
   }
 }
@@ -136,7 +133,14 @@ function scan(fd: number): { log: PackedLog; end: number; size: number } {
     } catch {
       break;
     }
-    log.append(toRecord(header, newline === -1 ? null : text.slice(newline + 1)));
+    if (header.k === 'e') {
+      // An event's body was validated when it was appended: packed as it is, not normalized (the
+      // tracker normalizes each event when it folds the log).
+      const { eventType, data } = JSON.parse(text.slice(newline + 1)) as { eventType: string; data: Record<string, unknown> };
+      log.appendEvent(header.p, header.r, header.s, eventType, data);
+    } else {
+      log.append(otherRecord(header, newline === -1 ? null : text.slice(newline + 1)));
+    }
     at += HEADER + length;
   }
   return { log, end: fileOffset + at, size };

@@ -65,30 +65,45 @@ export class PackedLog {
 
   /** Appends a record (its position already assigned); returns its slot. */
   append(record: StoreRecord): number {
+    if (record.kind === 'event') {
+      const { event } = record;
+      return this.appendEvent(record.position, record.receivedAt, record.source, event.eventType, event.data as Readonly<Record<string, unknown>>);
+    }
+    const slot = this.take(record.position, record.receivedAt);
+    this.kinds[slot] = OTHER;
+    this.others.set(slot, record);
+    this.count = slot + 1;
+    return slot;
+  }
+
+  /**
+   * Appends an accepted event given by its payload, which must have been validated when it was
+   * accepted (a journal re-reading its bodies need not normalize them first); returns its slot.
+   */
+  appendEvent(position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>): number {
+    const slot = this.take(position, receivedAt);
+    const code = TYPE_CODE.get(eventType) ?? 0;
+    this.kinds[slot] = EVENT;
+    this.typeCodes[slot] = code;
+    this.offsets[slot] = this.bytes.length;
+    const bytes = this.bytes;
+    bytes.value(source);
+    if (code === 0) bytes.string(eventType);
+    bytes.object(data, KEYS_OF_CODE[code]!);
+    this.count = slot + 1; // only now: an encoding that throws (the 4 GiB limit) leaves no half record
+    return slot;
+  }
+
+  /** The next slot, with its position and receive time recorded; the caller counts it in. */
+  private take(position: number, receivedAt: number): number {
     const slot = this.count;
-    const next = slot + 1;
-    if (next > this.capacity) this.grow();
-    if (this.positions === null && record.position !== next) {
+    if (slot + 1 > this.capacity) this.grow();
+    if (this.positions === null && position !== slot + 1) {
       this.positions = new Float64Array(this.capacity);
       for (let i = 0; i < slot; i++) this.positions[i] = i + 1;
     }
-    if (this.positions !== null) this.positions[slot] = record.position;
-    this.receivedAts[slot] = record.receivedAt;
-    if (record.kind === 'event') {
-      const { event } = record;
-      const code = TYPE_CODE.get(event.eventType) ?? 0;
-      this.kinds[slot] = EVENT;
-      this.typeCodes[slot] = code;
-      this.offsets[slot] = this.bytes.length;
-      const bytes = this.bytes;
-      bytes.value(record.source);
-      if (code === 0) bytes.string(event.eventType);
-      bytes.object(event.data as Readonly<Record<string, unknown>>, KEYS_OF_CODE[code]!);
-    } else {
-      this.kinds[slot] = OTHER;
-      this.others.set(slot, record);
-    }
-    this.count = next;
+    if (this.positions !== null) this.positions[slot] = position;
+    this.receivedAts[slot] = receivedAt;
     return slot;
   }
 
