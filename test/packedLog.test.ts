@@ -81,6 +81,26 @@ describe('packed log', () => {
     expect(() => log.slotOf(5)).toThrow();
   });
 
+  it('gives back what was appended whatever the chunk size, records larger than a chunk included', () => {
+    const fixtures = records();
+    const large = { kind: 'event', position: 0, receivedAt: 0, source: null, event: (() => {
+      const parsed = parseWebhook({ eventType: 'SessionActivityHologram', data: { sessionId: 9, blob: 'x'.repeat(5000) } });
+      if (!parsed.ok) throw new Error('rejected');
+      return parsed.event;
+    })() } as const;
+    fc.assert(fc.property(fc.integer({ min: 64, max: 4096 }), fc.array(fc.nat(fixtures.length), { minLength: 1, maxLength: 300 }), (chunkBytes, picks) => {
+      const log = createPackedLog({ chunkBytes });
+      // Index fixtures.length stands for the large record.
+      const appended = picks.map((pick, i): StoreRecord => ({ ...(pick === fixtures.length ? large : fixtures[pick]!), position: i + 1 }));
+      appended.forEach((record, i) => {
+        log.append(record);
+        // Read while writing too: a reader of a chunk that has grown since must see its new bytes.
+        if (i % 7 === 0) expect(log.record(i)).toEqual(record);
+      });
+      expect([...log.records()]).toEqual(appended);
+    }), { numRuns: 60 });
+  });
+
   it('takes any body a tracker accepts: a 20,000-key payload is stored and read back', async () => {
     const store = createMemoryStore();
     const tracker = createTracker({ store, clock: () => 0 });

@@ -35,9 +35,14 @@ const MAX_BYTES = constants.MAX_LENGTH;
 
 /** A growable byte buffer written front to back. */
 export class ByteWriter {
-  bytes = new Uint8Array(1 << 16);
-  private view = new DataView(this.bytes.buffer);
+  bytes: Uint8Array;
+  private view: DataView;
   length = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
 
   /** Makes room for `extra` more bytes (grows by half, so slack stays below a third). */
   reserve(extra: number): void {

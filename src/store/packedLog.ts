@@ -1,7 +1,7 @@
 /**
- * The log of store records a process keeps in memory, packed: accepted events as bytes in one
- * growing buffer (eventCodec.ts) plus a few typed-array columns per record, instead of a graph of
- * objects per event. The in-memory and journal stores keep their records in one; a tracker over a
+ * The log of store records a process keeps in memory, packed: accepted events as bytes in
+ * fixed-size chunks (eventCodec.ts) plus a few typed-array columns per record, instead of a graph
+ * of objects per event. The in-memory and journal stores keep their records in one; a tracker over a
  * store that keeps none in memory (PostgreSQL) keeps its own copy in one, for re-folds and
  * timelines. A record is addressed by its slot: 0, 1, 2, ... in the order it was appended.
  *
@@ -24,8 +24,18 @@ const TIMED_CODE = Uint8Array.from([0, ...EVENT_TYPES.map((type) => (EVENT_CATAL
 const EVENT = 0;
 const OTHER = 1;
 
+/**
+ * Payload bytes per chunk. Payloads go into chunks that are never copied once full, rather than
+ * one buffer that is copied into one half as large again each time it fills: that copying
+ * allocated three times the payload bytes over a day, and every 64 MB of new ArrayBuffer memory
+ * makes V8 run a full garbage collection of the tracker's heap (about a tenth of the ingest rate).
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/** A chunk with less room than this left is closed before the next record (records are ~100 bytes). */
+const CHUNK_ROOM = 64 * 1024;
+
 /** A copy of `array` with room for `capacity` elements. */
-function resized<T extends Uint8Array | Uint32Array | Float64Array>(array: T, capacity: number): T {
+function resized<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(array: T, capacity: number): T {
   const grown = new (array.constructor as new (n: number) => T)(capacity);
   grown.set(array);
   return grown;
@@ -37,25 +47,48 @@ function resized<T extends Uint8Array | Uint32Array | Float64Array>(array: T, ca
  * as objects. Stores that keep one expose it as `log` (`LoggedStore` in eventStore.ts).
  */
 export class PackedLog {
-  private readonly bytes = new ByteWriter();
+  /** Payload chunks; the last one is written to. A record never spans two. */
+  private readonly chunks: ByteWriter[];
   private count = 0;
   /** Room in the columns, which grow together. */
   private capacity = 1024;
   private kinds = new Uint8Array(this.capacity);
   private typeCodes = new Uint8Array(this.capacity);
+  private chunkOf = new Uint16Array(this.capacity);
   private offsets = new Uint32Array(this.capacity);
   private receivedAts = new Float64Array(this.capacity);
   /** Positions, once they stop being `slot + 1` (a shared store's log may have gaps). */
   private positions: Float64Array | null = null;
   private readonly others = new Map<number, DeadLetter | Redelivery>();
-  /** One reader for every decode (a rebuild decodes every event), renewed when the buffer grows. */
-  private reader = new ByteReader(this.bytes.bytes, 0);
+  /** One reader per chunk for every decode (a rebuild decodes every event), renewed when its chunk grows. */
+  private readonly readers: ByteReader[] = [];
+
+  /**
+   * `chunkBytes`: payload bytes per chunk (default 4 MiB; small values are for tests). The first
+   * chunk starts small and grows up to it, so a tracker holding a few events holds little memory.
+   */
+  constructor(private readonly chunkBytes = CHUNK_BYTES) {
+    this.chunks = [new ByteWriter(Math.min(1 << 16, chunkBytes))];
+  }
 
   /** The reader, placed at the record in `slot`. */
   private readerAt(slot: number): ByteReader {
-    if (this.reader.bytes !== this.bytes.bytes) this.reader = new ByteReader(this.bytes.bytes, 0);
-    this.reader.at = this.offsets[slot]!;
-    return this.reader;
+    const chunk = this.chunkOf[slot]!;
+    const bytes = this.chunks[chunk]!.bytes;
+    let reader = this.readers[chunk];
+    if (reader === undefined || reader.bytes !== bytes) this.readers[chunk] = reader = new ByteReader(bytes, 0);
+    reader.at = this.offsets[slot]!;
+    return reader;
+  }
+
+  /** The chunk the next record goes to: the last one, or a new one when it has too little room left. */
+  private writer(): ByteWriter {
+    const last = this.chunks[this.chunks.length - 1]!;
+    if (last.length + Math.min(CHUNK_ROOM, this.chunkBytes / 4) <= this.chunkBytes) return last;
+    if (this.chunks.length === 0xffff) throw new RangeError(`a packed log holds at most ${0xffff} chunks of ${this.chunkBytes} bytes`);
+    const next = new ByteWriter(this.chunkBytes);
+    this.chunks.push(next);
+    return next;
   }
 
   /** How many records it holds. */
@@ -83,10 +116,11 @@ export class PackedLog {
   appendEvent(position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>): number {
     const slot = this.take(position, receivedAt);
     const code = TYPE_CODE.get(eventType) ?? 0;
+    const bytes = this.writer();
     this.kinds[slot] = EVENT;
     this.typeCodes[slot] = code;
-    this.offsets[slot] = this.bytes.length;
-    const bytes = this.bytes;
+    this.chunkOf[slot] = this.chunks.length - 1;
+    this.offsets[slot] = bytes.length;
     bytes.value(source);
     if (code === 0) bytes.string(eventType);
     bytes.object(data, KEYS_OF_CODE[code]!);
@@ -112,6 +146,7 @@ export class PackedLog {
     const capacity = Math.ceil(this.capacity * 1.5);
     this.kinds = resized(this.kinds, capacity);
     this.typeCodes = resized(this.typeCodes, capacity);
+    this.chunkOf = resized(this.chunkOf, capacity);
     this.offsets = resized(this.offsets, capacity);
     this.receivedAts = resized(this.receivedAts, capacity);
     if (this.positions !== null) this.positions = resized(this.positions, capacity);
@@ -172,4 +207,4 @@ export class PackedLog {
  * An empty packed log. For a custom store that keeps its records in memory: expose it as `log`
  * with positions `1, 2, 3, ...` and a tracker over the store folds from it instead of a copy.
  */
-export const createPackedLog = (): PackedLog => new PackedLog();
+export const createPackedLog = (options: { readonly chunkBytes?: number } = {}): PackedLog => new PackedLog(options.chunkBytes);
