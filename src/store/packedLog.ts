@@ -124,7 +124,7 @@ export class PackedLog {
     bytes.value(source);
     if (code === 0) bytes.string(eventType);
     bytes.object(data, KEYS_OF_CODE[code]!);
-    this.count = slot + 1; // only now: an encoding that throws (the 4 GiB limit) leaves no half record
+    this.count = slot + 1; // only now: an encoding that throws leaves no half record
     return slot;
   }
 
@@ -206,5 +206,6 @@ export class PackedLog {
 /**
  * An empty packed log. For a custom store that keeps its records in memory: expose it as `log`
  * with positions `1, 2, 3, ...` and a tracker over the store folds from it instead of a copy.
+ * `chunkBytes`: payload bytes per chunk (default 4 MiB; smaller for tests).
  */
 export const createPackedLog = (options: { readonly chunkBytes?: number } = {}): PackedLog => new PackedLog(options.chunkBytes);
