@@ -249,7 +249,9 @@ export class ByteReader {
     let value = 0;
     let scale = 1;
     for (;;) {
-      const b = this.bytes[this.at++]!;
+      const b = this.bytes[this.at++];
+      // Bytes that are not a record (a wrong offset) must not read on forever past the end.
+      if (b === undefined) throw new RangeError('corrupt encoding: a varint runs past the end');
       value += (b & 0x7f) * scale;
       if (b < 0x80) return value;
       scale *= 0x80;
