@@ -10,36 +10,26 @@ import type { Party } from '../types.js';
 type Data = Readonly<Record<string, unknown>>;
 
 const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-// One frozen Party per operator, shared by all their events: it is on every event's path and
-// retained with every stored event.
-const operators = new Map<number, Party>();
-function operator(userId: number): Party {
-  let party = operators.get(userId);
-  if (party === undefined) operators.set(userId, (party = Object.freeze({ kind: 'operator', userId })));
-  return party;
-}
-const chatbots = new Map<number, Party>();
-function chatbot(chatbotId: number): Party {
-  let party = chatbots.get(chatbotId);
-  if (party === undefined) chatbots.set(chatbotId, (party = Object.freeze({ kind: 'chatbot', chatbotId })));
-  return party;
-}
-const SYSTEM: Party = Object.freeze({ kind: 'system' });
-const GUEST: Party = Object.freeze({ kind: 'guest' });
-
-// Stream ids are interned per entity: every event names one, and a fresh string per event would
-// cost an allocation and a hash computation at every stream lookup.
-function internedStreamIds(prefix: string): (id: number) => string {
-  const byId = new Map<number, string>();
+/**
+ * `make(id)`, made once per id and shared afterwards. Parties and stream ids are on every event's
+ * path and retained with every folded event: one object per operator, chatbot or entity instead
+ * of one per event, and a stream id whose hash is computed once for all its lookups.
+ */
+function interned<T>(make: (id: number) => T): (id: number) => T {
+  const byId = new Map<number, T>();
   return (id) => {
-    let stream = byId.get(id);
-    if (stream === undefined) byId.set(id, (stream = `${prefix}:${id}`));
-    return stream;
+    let value = byId.get(id);
+    if (value === undefined) byId.set(id, (value = make(id)));
+    return value;
   };
 }
-const sessionStream = internedStreamIds('session');
-const emailStream = internedStreamIds('email');
-const operatorStream = internedStreamIds('operator');
+const operator = interned((userId): Party => Object.freeze({ kind: 'operator', userId }));
+const chatbot = interned((chatbotId): Party => Object.freeze({ kind: 'chatbot', chatbotId }));
+const SYSTEM: Party = Object.freeze({ kind: 'system' });
+const GUEST: Party = Object.freeze({ kind: 'guest' });
+const sessionStream = interned((id) => `session:${id}`);
+const emailStream = interned((id) => `email:${id}`);
+const operatorStream = interned((userId) => `operator:${userId}`);
 
 /** Who, where and whom: the normalized fields that depend on the event's type. */
 export interface Roles {

@@ -365,12 +365,17 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
     return keyedKey;
   };
-  /** The applied event holding `identity` (whose key is `key`) with its slot, or null. */
-  function appliedHolder(identity: string, key: number): { slot: number; event: NormalizedEvent } | null {
+  /**
+   * The applied event holding the identity whose key is `key` (`wanted`: that identity, or an
+   * event that has it, whose text is made only if some event has the key), with its slot, or null.
+   */
+  function appliedHolder(key: number, wanted: string | NormalizedEvent): { slot: number; event: NormalizedEvent } | null {
+    let identity: string | null = typeof wanted === 'string' ? wanted : null;
     for (let entry = identities.next(key); entry >= 0; entry = identities.next(key, entry)) {
       // The candidate is decoded once, to confirm the key match, and handed back with its slot.
       const slot = identities.slotAt(entry);
       const event = log.event(slot);
+      identity ??= getIdentity(wanted as NormalizedEvent);
       if (getIdentity(event) === identity) return { slot, event };
     }
     return null;
@@ -452,7 +457,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     if (record.kind === 'redelivery') {
       counts.duplicates++;
       // A log that names a re-delivery before its original (a store bug) still yields an anomaly.
-      const event = record.conflicting ?? appliedHolder(record.identity, identityKeyOfText(record.identity))?.event ?? null;
+      const event = record.conflicting ?? appliedHolder(identityKeyOfText(record.identity), record.identity)?.event ?? null;
       const anomaly = record.conflicting === null
         ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record, event)
         : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record, event);
@@ -514,13 +519,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
   /**
    * The accepted event with the identity of `event` (whose identity key is `key`), applied or
-   * pending, with its position. The identity's text is made only when its key has been seen.
+   * pending, with its position.
    */
   function holderOf(event: NormalizedEvent, key: number): { event: NormalizedEvent; position: number } | undefined {
-    if (identities.next(key) >= 0) {
-      const applied = appliedHolder(getIdentity(event)!, key);
-      if (applied !== null) return { event: applied.event, position: log.position(applied.slot) };
-    }
+    const applied = appliedHolder(key, event);
+    if (applied !== null) return { event: applied.event, position: log.position(applied.slot) };
     return pendingIdentities.size === 0 ? undefined : pendingIdentities.get(getIdentity(event)!);
   }
 
