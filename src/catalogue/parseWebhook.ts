@@ -10,8 +10,6 @@ import {
 } from './errors.js';
 import { rolesOf, unknownRoles } from './normalize.js';
 import { parseTimestampUs } from './timestamp.js';
-import { scanCompactBody } from './compactScan.js';
-import { ByteWriter } from '../store/eventCodec.js';
 import type { NormalizedEvent, ParseOptions, ParseResult, RawBody } from '../types.js';
 
 /** Default body limit: 1 MiB, as mluvii payloads are small (the largest carry a hero card). */
@@ -149,37 +147,11 @@ function schemaError(eventType: EventType, data: unknown): ParseError {
  * if (result.ok) console.log(result.event.stream); // "session:1"
  */
 export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseResult {
-  scratch.length = 0;
-  return parseWebhookInto(body, options, scratch);
-}
-
-/** Where {@link parseWebhook} lets the compact scanner encode payloads nobody asked for. */
-const scratch = new ByteWriter();
-
-/**
- * {@link parseWebhook}, keeping the payload encoding the compact scanner (compactScan.ts) makes
- * on the way: when it takes the body, the payload's packed form (as `ByteWriter.object` writes it)
- * is appended to `payload`. So an accepted event whose `payload` grew can be packed by copying
- * those bytes instead of encoding `event.data` again (see `EventStore.append`).
- */
-export function parseWebhookInto(body: RawBody, options: ParseOptions, payload: ByteWriter): ParseResult {
-  const text = toText(body, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const text = toText(body, maxBytes);
   if (typeof text !== 'string') return fail(body, text);
-  const start = payload.length;
-  const compact = scanCompactBody(text, payload);
-  if (compact !== null) {
-    const result = acceptKnown(body, text, KNOWN_TYPES.get(compact.eventType)!, compact.data);
-    if (!result.ok) payload.length = start;
-    return result;
-  }
-  return parseGeneral(body, text, options.maxDepth ?? DEFAULT_MAX_DEPTH);
-}
 
-/**
- * The general path, for any JSON text: `JSON.parse`, envelope, hazards, schema. Exported for the
- * tests that hold the compact scanner equal to it.
- */
-export function parseGeneral(body: RawBody, text: string, maxDepth: number = DEFAULT_MAX_DEPTH): ParseResult {
   let envelope: unknown;
   try {
     envelope = JSON.parse(text);
@@ -203,13 +175,9 @@ export function parseGeneral(body: RawBody, text: string, maxDepth: number = DEF
   const known = KNOWN_TYPES.get(eventType);
   if (known === undefined) return { ok: true, event: buildEvent(eventType, null, record, null, null), text };
 
+  const { spec } = known;
   if (!known.checker.Check(record)) return fail(body, schemaError(known.eventType, record));
-  return acceptKnown(body, text, known, record);
-}
 
-/** The checks a payload that passed its schema still has to pass, then its normalized event. */
-function acceptKnown(body: RawBody, text: string, known: KnownType, record: Record<string, unknown>): ParseResult {
-  const { spec, eventType } = known;
   if (known.generic) {
     // `type` is the event type without its prefix. The vendor page's own table shows
     // `type: "SessionActivityCobrowsingStarted"`: accept the prefixed form as well; anything else

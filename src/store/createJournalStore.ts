@@ -23,7 +23,7 @@ import { crc32 } from 'node:zlib';
 import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
 import type { ParseError } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
-import type { EncodedPayload, LoggedStore, NewStoreRecord, StoreRecord } from './eventStore.js';
+import type { LoggedStore, NewStoreRecord, StoreRecord } from './eventStore.js';
 import { createPackedLog, type PackedLog } from './packedLog.js';
 import type { TrackerSnapshot } from '../tracker/createTracker.js';
 
@@ -35,7 +35,7 @@ export interface JournalOptions {
 }
 
 export interface JournalStore extends LoggedStore {
-  append(record: NewStoreRecord, body?: string | null, payload?: EncodedPayload | null): Promise<StoreRecord>;
+  append(record: NewStoreRecord, body?: string | null): Promise<StoreRecord>;
   /** Every record in position order (decoded afresh from the in-memory log on each call). */
   read(): StoreRecord[];
   /** Where the file was cut on open, if it had a torn tail. */
@@ -218,7 +218,7 @@ export async function openJournalStore(options: JournalOptions): Promise<Journal
     },
     log,
     read: () => [...log.records()],
-    append(record, body = null, payload = null) {
+    append(record, body = null) {
       if (closed) return Promise.reject(new Error('journal is closed'));
       const stored = record as StoreRecord & { position: number };
       stored.position = log.length + 1;
@@ -228,7 +228,7 @@ export async function openJournalStore(options: JournalOptions): Promise<Journal
       } catch (error) {
         return Promise.reject(error);
       }
-      log.append(stored, payload);
+      log.append(stored);
       return new Promise<StoreRecord>((resolve, reject) => {
         if (pending === null) {
           pending = { buffers: [], waiters: [] };

@@ -1,4 +1,4 @@
-import type { EncodedPayload, EventStore, LoggedStore, NewStoreRecord, StoreRecord } from './eventStore.js';
+import type { EventStore, LoggedStore, NewStoreRecord, StoreRecord } from './eventStore.js';
 import { createPackedLog } from './packedLog.js';
 
 /**
@@ -7,7 +7,7 @@ import { createPackedLog } from './packedLog.js';
  * the process.
  */
 export interface MemoryStore extends LoggedStore {
-  append(record: NewStoreRecord, body?: string | null, payload?: EncodedPayload | null): StoreRecord;
+  append(record: NewStoreRecord): StoreRecord;
   /** Every record in position order (decoded afresh on each call). */
   read(): StoreRecord[];
 }
@@ -16,11 +16,11 @@ export function createMemoryStore(): MemoryStore {
   const log = createPackedLog();
   return {
     log,
-    append(record, _body, payload = null) {
+    append(record) {
       // The tracker hands over a fresh record: take it as is (no copy per event).
       const stored = record as StoreRecord & { position: number };
       stored.position = log.length + 1;
-      log.append(stored, payload);
+      log.append(stored);
       return stored;
     },
     read: () => [...log.records()],

@@ -14,95 +14,24 @@
 
 import { constants } from 'node:buffer';
 
-export const NULL = 0;
-export const FALSE = 1;
-export const TRUE = 2;
-export const UINT = 3; // integer 0 .. 2^53-1, varint
-export const NEGATIVE_INT = 4; // integer -(2^53-1) .. -1, varint of its magnitude
+const NULL = 0;
+const FALSE = 1;
+const TRUE = 2;
+const UINT = 3; // integer 0 .. 2^53-1, varint
+const NEGATIVE_INT = 4; // integer -(2^53-1) .. -1, varint of its magnitude
 const FLOAT = 5; // any other number, 8 bytes little-endian
-export const STRING = 6;
+const STRING = 6;
 const ARRAY = 7;
 const OBJECT = 8;
 
 const TAG_MASK = 0x0f;
 /** Entry key is the next schema key (the cursor's). */
-export const NEXT_KEY = 0x80;
+const NEXT_KEY = 0x80;
 /** Entry key is a schema key given by its index (varint); otherwise its text follows. */
-export const INDEXED_KEY = 0x40;
+const INDEXED_KEY = 0x40;
 
 /** The largest typed array this Node.js allocates (4 GiB on 64-bit Node 20). */
 const MAX_BYTES = constants.MAX_LENGTH;
-
-/** Writes `value` (an integer 0 .. 2^53-1) as a varint at `at`; returns the end. Room is the caller's. */
-export function putVarint(bytes: Uint8Array, at: number, value: number): number {
-  if (value < 0x80) {
-    bytes[at] = value;
-    return at + 1;
-  }
-  while (value >= 0x80) {
-    bytes[at++] = (value % 0x80) | 0x80;
-    value = Math.floor(value / 0x80);
-  }
-  bytes[at] = value;
-  return at + 1;
-}
-
-/**
- * Writes an object's entry count (below 0x4000) in the two bytes at `countAt` that an encoded
- * object keeps for it in front of its entries.
- */
-export function putEntryCount(bytes: Uint8Array, countAt: number, count: number): void {
-  bytes[countAt] = (count & 0x7f) | 0x80;
-  bytes[countAt + 1] = count >>> 7;
-}
-
-/** Bytes {@link putString} may write for a string of `units` UTF-16 units. */
-export const stringRoom = (units: number): number => 5 + units * 3;
-
-/**
- * Writes `text[from, to)` as an encoded string (length, then UTF-8; WTF-8 for lone surrogates) at
- * `at`; returns the end. Room is the caller's (see {@link stringRoom}). With `asJson`, the range
- * is the inside of a JSON string literal: a control character or a backslash (an escape, which
- * the caller does not decode) stops the write and -1 is returned.
- */
-export function putString(bytes: Uint8Array, at: number, text: string, from: number, to: number, asJson: boolean): number {
-  const worst = (to - from) * 3;
-  const width = worst < 0x80 ? 1 : worst < 0x4000 ? 2 : worst < 0x200000 ? 3 : 5;
-  const start = at + width;
-  let out = start;
-  for (let i = from; i < to; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 0x80) {
-      if (asJson && (c < 0x20 || c === 0x5c)) return -1;
-      bytes[out++] = c;
-    } else if (c < 0x800) {
-      bytes[out++] = 0xc0 | (c >> 6);
-      bytes[out++] = 0x80 | (c & 0x3f);
-    } else {
-      if (c >= 0xd800 && c < 0xdc00 && i + 1 < to) {
-        const low = text.charCodeAt(i + 1);
-        if (low >= 0xdc00 && low < 0xe000) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
-          i++;
-          bytes[out++] = 0xf0 | (c >> 18);
-          bytes[out++] = 0x80 | ((c >> 12) & 0x3f);
-          bytes[out++] = 0x80 | ((c >> 6) & 0x3f);
-          bytes[out++] = 0x80 | (c & 0x3f);
-          continue;
-        }
-      }
-      bytes[out++] = 0xe0 | (c >> 12);
-      bytes[out++] = 0x80 | ((c >> 6) & 0x3f);
-      bytes[out++] = 0x80 | (c & 0x3f);
-    }
-  }
-  let length = out - start;
-  for (let i = 0; i < width; i++) {
-    bytes[at + i] = (length & 0x7f) | (i < width - 1 ? 0x80 : 0);
-    length >>>= 7;
-  }
-  return out;
-}
 
 /** A growable byte buffer written front to back. */
 export class ByteWriter {
@@ -136,15 +65,19 @@ export class ByteWriter {
   /** Unsigned integer up to 2^53-1, 7 bits per byte. */
   varint(value: number): void {
     this.reserve(8);
-    this.length = putVarint(this.bytes, this.length, value);
-  }
-
-  /** Appends `source[0, length)` as they are (an encoding made elsewhere, e.g. by the compact scanner). */
-  copy(source: Uint8Array, length: number): void {
-    this.reserve(length);
-    if (length > 64) this.bytes.set(source.subarray(0, length), this.length);
-    else for (let i = 0; i < length; i++) this.bytes[this.length + i] = source[i]!;
-    this.length += length;
+    const bytes = this.bytes;
+    let at = this.length;
+    if (value < 0x80) {
+      bytes[at] = value;
+      this.length = at + 1;
+      return;
+    }
+    while (value >= 0x80) {
+      bytes[at++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    bytes[at++] = value;
+    this.length = at;
   }
 
   float(value: number): void {
@@ -159,8 +92,44 @@ export class ByteWriter {
    * text is written in one pass.
    */
   string(text: string): void {
-    this.reserve(stringRoom(text.length));
-    this.length = putString(this.bytes, this.length, text, 0, text.length, false);
+    const units = text.length;
+    const worst = units * 3;
+    const width = worst < 0x80 ? 1 : worst < 0x4000 ? 2 : worst < 0x200000 ? 3 : 5;
+    this.reserve(width + worst);
+    const bytes = this.bytes;
+    const start = this.length + width;
+    let at = start;
+    for (let i = 0; i < units; i++) {
+      let c = text.charCodeAt(i);
+      if (c < 0x80) {
+        bytes[at++] = c;
+      } else if (c < 0x800) {
+        bytes[at++] = 0xc0 | (c >> 6);
+        bytes[at++] = 0x80 | (c & 0x3f);
+      } else {
+        if (c >= 0xd800 && c < 0xdc00 && i + 1 < units) {
+          const low = text.charCodeAt(i + 1);
+          if (low >= 0xdc00 && low < 0xe000) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+            i++;
+            bytes[at++] = 0xf0 | (c >> 18);
+            bytes[at++] = 0x80 | ((c >> 12) & 0x3f);
+            bytes[at++] = 0x80 | ((c >> 6) & 0x3f);
+            bytes[at++] = 0x80 | (c & 0x3f);
+            continue;
+          }
+        }
+        bytes[at++] = 0xe0 | (c >> 12);
+        bytes[at++] = 0x80 | ((c >> 6) & 0x3f);
+        bytes[at++] = 0x80 | (c & 0x3f);
+      }
+    }
+    let length = at - start;
+    for (let i = 0; i < width; i++) {
+      bytes[this.length + i] = (length & 0x7f) | (i < width - 1 ? 0x80 : 0);
+      length >>>= 7;
+    }
+    this.length = at;
   }
 
   /** Any JSON value (tag, then content). */
@@ -241,7 +210,8 @@ export class ByteWriter {
       }
     }
     if (count < 0x4000) {
-      putEntryCount(this.bytes, countAt, count);
+      this.bytes[countAt] = (count & 0x7f) | 0x80;
+      this.bytes[countAt + 1] = count >>> 7;
     } else {
       this.widenCount(countAt, count);
     }

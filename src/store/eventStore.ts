@@ -44,16 +44,6 @@ export interface Redelivery {
 }
 
 export type StoreRecord = StoredEvent | DeadLetter | Redelivery;
-
-/**
- * An event's payload already in the packed log's encoding (`bytes[0, length)`), as the catalogue's
- * compact scanner made it while parsing: a store that packs events copies it instead of encoding
- * `event.data` again. Valid only during the `append` call it is handed to.
- */
-export interface EncodedPayload {
-  readonly bytes: Uint8Array;
-  readonly length: number;
-}
 /** A record before the store gives it a position (`position` is 0 until then). */
 export type NewStoreRecord = StoreRecord;
 
@@ -68,9 +58,8 @@ export interface EventStore {
    * A store must assign positions in the order `append` is called, before it returns.
    * `body` is the body text as delivered, for events and conflicting re-deliveries: durable
    * stores keep it (it is the form mluvii sent), the in-memory store keeps the parsed payload.
-   * `payload`, when given, is the event's payload already packed (stores that pack may use it).
    */
-  append(record: NewStoreRecord, body?: string | null, payload?: EncodedPayload | null): StoreRecord | Promise<StoreRecord>;
+  append(record: NewStoreRecord, body?: string | null): StoreRecord | Promise<StoreRecord>;
   /** Every record in position order. */
   read(): Iterable<StoreRecord> | AsyncIterable<StoreRecord>;
 }
@@ -94,7 +83,7 @@ export function isLoggedStore(store: EventStore): store is LoggedStore {
  */
 export interface SharedEventStore<Checkpoint = unknown> extends EventStore {
   readonly shared: true;
-  append(record: NewStoreRecord, body?: string | null, payload?: EncodedPayload | null): Promise<StoreRecord>;
+  append(record: NewStoreRecord, body?: string | null): Promise<StoreRecord>;
   /** Records after `checkpoint` (null: from the start) that are safe to consume, in log order. */
   readAfter(checkpoint: Checkpoint | null, limit?: number): Promise<{ records: StoreRecord[]; checkpoint: Checkpoint | null }>;
   /** Calls `wake` whenever the log may have grown; resolves to a function that stops watching. */

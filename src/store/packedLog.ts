@@ -11,7 +11,7 @@ import { EVENT_CATALOGUE, EVENT_TYPES, type EventType } from '../catalogue/catal
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
 import type { NormalizedEvent } from '../types.js';
 import { ByteReader, ByteWriter } from './eventCodec.js';
-import type { DeadLetter, EncodedPayload, Redelivery, StoreRecord } from './eventStore.js';
+import type { DeadLetter, Redelivery, StoreRecord } from './eventStore.js';
 
 /** Event type code per slot: 1 + index in EVENT_TYPES; 0 for unknown event types and non-events. */
 const TYPE_CODE = new Map<string, number>(EVENT_TYPES.map((type, i) => [type, i + 1]));
@@ -96,14 +96,11 @@ export class PackedLog {
     return this.count;
   }
 
-  /**
-   * Appends a record (its position already assigned); returns its slot. `payload`: the event's
-   * payload already encoded (see {@link EncodedPayload}), copied instead of encoding it again.
-   */
-  append(record: StoreRecord, payload: EncodedPayload | null = null): number {
+  /** Appends a record (its position already assigned); returns its slot. */
+  append(record: StoreRecord): number {
     if (record.kind === 'event') {
       const { event } = record;
-      return this.appendEvent(record.position, record.receivedAt, record.source, event.eventType, event.data as Readonly<Record<string, unknown>>, payload);
+      return this.appendEvent(record.position, record.receivedAt, record.source, event.eventType, event.data as Readonly<Record<string, unknown>>);
     }
     const slot = this.take(record.position, record.receivedAt);
     this.kinds[slot] = OTHER;
@@ -116,10 +113,7 @@ export class PackedLog {
    * Appends an accepted event given by its payload, which must have been validated when it was
    * accepted (a journal re-reading its bodies need not normalize them first); returns its slot.
    */
-  appendEvent(
-    position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>,
-    payload: EncodedPayload | null = null,
-  ): number {
+  appendEvent(position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>): number {
     const slot = this.take(position, receivedAt);
     const code = TYPE_CODE.get(eventType) ?? 0;
     const bytes = this.writer();
@@ -129,9 +123,7 @@ export class PackedLog {
     this.offsets[slot] = bytes.length;
     bytes.value(source);
     if (code === 0) bytes.string(eventType);
-    // A payload encoded by the compact scanner was encoded with this type's keys (known types only).
-    if (payload !== null && code !== 0) bytes.copy(payload.bytes, payload.length);
-    else bytes.object(data, KEYS_OF_CODE[code]!);
+    bytes.object(data, KEYS_OF_CODE[code]!);
     this.count = slot + 1; // only now: an encoding that throws leaves no half record
     return slot;
   }

@@ -6,8 +6,7 @@
  * stream in canonical order and fold (compiled machines) -> anomaly changes -> notify.
  */
 import { freeze } from 'immer';
-import { parseWebhookInto } from '../catalogue/parseWebhook.js';
-import { ByteWriter } from '../store/eventCodec.js';
+import { parseWebhook } from '../catalogue/parseWebhook.js';
 import { formatTimestampUs } from '../catalogue/timestamp.js';
 import { emailThreadFolder, type EmailThreadState } from '../fold/emailThreadFold.js';
 import type { Folder, ProcessAnomaly } from '../fold/folder.js';
@@ -528,15 +527,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return pendingIdentities.size === 0 ? undefined : pendingIdentities.get(getIdentity(event)!);
   }
 
-  const parseOptions = options.parse ?? {};
-  /** The packed payload of the delivery being decided, when the compact scanner read its body. */
-  const payload = new ByteWriter(1 << 12);
-  const payloadOf = (record: NewStoreRecord) => (record.kind === 'event' && payload.length > 0 ? payload : null);
-
   /** Decides what a delivery is, without changing anything yet; `text` is the body to persist. */
   function decide(body: RawBody, receivedAt: number, source: string | null): { record: NewStoreRecord; text: string | null } {
-    payload.length = 0;
-    const parsed = parseWebhookInto(body, parseOptions, payload);
+    const parsed = parseWebhook(body, options.parse);
     if (!parsed.ok) return { record: { kind: 'dead-letter', position: 0, receivedAt, source, raw: parsed.raw, error: parsed.error }, text: null };
     const { event } = parsed;
     const key = keyOf(event);
@@ -673,8 +666,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         const receivedAt = toMs(ingestOptions.receivedAt, clock);
         const { record, text } = decide(body, receivedAt, ingestOptions.source ?? null);
         // A shared store decides the order: fold what the log says, when the log says it.
-        if (following !== null) return (store.append(record, text, payloadOf(record)) as Promise<StoreRecord>).then((stored) => following.resultOf(stored.position));
-        const appended = store.append(record, text, payloadOf(record));
+        if (following !== null) return (store.append(record, text) as Promise<StoreRecord>).then((stored) => following.resultOf(stored.position));
+        const appended = store.append(record, text);
         // A synchronous store (in memory) needs no async machinery per event.
         if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));
         const identity = record.kind === 'event' ? getIdentity(record.event) : null;
