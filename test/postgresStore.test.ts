@@ -47,6 +47,34 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL store', () => {
     await store.close();
   });
 
+  it('reads the log in transaction-id order, also where ids differ in digit count (9 before 10), page by page', async () => {
+    const s = schema();
+    const store = await createPostgresStore({ url: PG_URL!, schema: s });
+    const bodies = lines.filter((l) => { const r = parseWebhook(l); return r.ok && getIdentity(r.event) !== null; }).slice(0, 4);
+    for (const body of bodies) {
+      const r = parseWebhook(body);
+      if (r.ok) await store.append({ kind: 'event', position: 0, receivedAt: 0, source: null, event: r.event }, body);
+    }
+    // Long-finished transaction ids (below any live snapshot's horizon), chosen so that their
+    // text order (10, 100, 11, 9) differs from their numeric order (9, 10, 11, 100).
+    const txOf: Record<number, number> = { 1: 100, 2: 10, 3: 9, 4: 11 };
+    for (const [position, tx] of Object.entries(txOf)) await query(`UPDATE "${s}".log SET tx = $1::xid8 WHERE position = $2`, [String(tx), Number(position)]);
+    const inLogOrder = [3, 2, 4, 1];
+    const all: number[] = [];
+    for await (const record of store.read()) all.push(record.position);
+    expect(all).toEqual(inLogOrder);
+    const paged: number[] = [];
+    let checkpoint: Awaited<ReturnType<typeof store.readAfter>>['checkpoint'] = null;
+    for (;;) {
+      const page = await store.readAfter(checkpoint, 1);
+      if (page.records.length === 0) break;
+      paged.push(...page.records.map((r) => r.position));
+      checkpoint = page.checkpoint;
+    }
+    expect(paged).toEqual(inLogOrder);
+    await store.close();
+  });
+
   it('stores a webhook retried at two receivers at once exactly once (unique index, no race)', async () => {
     const s = schema();
     const a = await createPostgresStore({ url: PG_URL!, schema: s });

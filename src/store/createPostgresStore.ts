@@ -127,7 +127,7 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
 const eventOf = (body: string) => normalizeTrustedText(body);
 
 interface Row {
-  position: string; tx: string; kind: StoreRecord['kind']; received_at: Date; source: string | null;
+  position: string; tx_text: string; kind: StoreRecord['kind']; received_at: Date; source: string | null;
   body: string | null; identity: string | null; original_position: string | null; error: ParseError | null; raw: EncodedRawBody | null;
 }
 
@@ -246,15 +246,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   async function readAfter(checkpoint: LogCheckpoint | null, limit = 5000) {
     const { rows } = await pool.query<Row>(
-      `SELECT position, tx::text AS tx, kind, received_at, source, body, identity, original_position, error, raw
+      // `log.tx`, qualified: a bare `tx` in ORDER BY would name the text output column, and
+      // sorting xids as text puts 10000 before 9999 (rows read out of log order, pages skipped).
+      `SELECT position, tx::text AS tx_text, kind, received_at, source, body, identity, original_position, error, raw
          FROM ${s}.log
         WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
           AND ($1::xid8 IS NULL OR (tx, position) > ($1::xid8, $2::bigint))
-        ORDER BY tx, position
+        ORDER BY log.tx, log.position
         LIMIT $3`,
       [checkpoint?.tx ?? null, checkpoint?.position ?? 0, limit]);
     const last = rows.at(-1);
-    return { records: rows.map(toRecord), checkpoint: last === undefined ? checkpoint : { tx: last.tx, position: Number(last.position) } };
+    return { records: rows.map(toRecord), checkpoint: last === undefined ? checkpoint : { tx: last.tx_text, position: Number(last.position) } };
   }
 
   return {
