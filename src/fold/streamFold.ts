@@ -70,6 +70,9 @@ export class StreamFold<State> {
   state: State;
   private checkpoints: Checkpoint<State>[] | null = null;
 
+  /** Operators (user ids) the owning tracker has indexed as appearing in this stream; its bookkeeping. */
+  operatorsIndexed: number[] | null = null;
+
   /** `[id]`, frozen: what an ingest result names as the streams it touched, made once per stream. */
   readonly ids: readonly string[];
 
