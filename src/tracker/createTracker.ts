@@ -425,7 +425,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     if (userId === null || stream.operatorsIndexed?.includes(userId)) return;
     const index = event.family === 'email' ? operatorEmails : event.stream.startsWith('session:') ? operatorSessions : null;
     if (index === null) return;
-    (stream.operatorsIndexed ??= []).push(userId);
+    // Copied, not pushed to: a push reserves room for 17 (a session has one or two operators).
+    stream.operatorsIndexed = stream.operatorsIndexed === null ? [userId] : [...stream.operatorsIndexed, userId];
     let set = index.get(userId);
     if (set === undefined) index.set(userId, (set = new Set()));
     set.add(event.stream);
