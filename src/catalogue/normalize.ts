@@ -11,9 +11,8 @@ type Data = Readonly<Record<string, unknown>>;
 
 const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 /**
- * `make(id)`, made once per id and shared afterwards. Parties and stream ids are on every event's
- * path and retained with every folded event: one object per operator, chatbot or entity instead
- * of one per event, and a stream id whose hash is computed once for all its lookups.
+ * `make(id)`, made once per id and shared afterwards. Parties are on every event's path and kept
+ * in folded state: one object per operator or chatbot (a few hundred) instead of one per event.
  */
 function interned<T>(make: (id: number) => T): (id: number) => T {
   const byId = new Map<number, T>();
@@ -23,13 +22,34 @@ function interned<T>(make: (id: number) => T): (id: number) => T {
     return value;
   };
 }
+
+/** Entries of {@link recentlyMade}'s cache. */
+const RECENT_ENTRIES = 1 << 13;
+
+/**
+ * `make(id)`, shared while `id` stays in a small direct-mapped cache. For stream ids: a day has
+ * one per session, so interning them all made a map of 90,000 entries whose every lookup was a
+ * cache miss (4 % of an ingest in a profile) and kept ~50 bytes per session; the ids in use at
+ * any moment are those of the open sessions, which this cache keeps. A miss makes the text again,
+ * equal to the first. (Measured: 0.045 KB less per session; the rate gain was within noise.)
+ */
+function recentlyMade<T>(make: (id: number) => T): (id: number) => T {
+  const ids = new Float64Array(RECENT_ENTRIES).fill(Number.NaN); // NaN equals no id
+  const values: T[] = new Array<T>(RECENT_ENTRIES);
+  return (id) => {
+    const entry = id & (RECENT_ENTRIES - 1);
+    if (ids[entry] === id) return values[entry]!;
+    ids[entry] = id;
+    return (values[entry] = make(id));
+  };
+}
 const operator = interned((userId): Party => Object.freeze({ kind: 'operator', userId }));
 const chatbot = interned((chatbotId): Party => Object.freeze({ kind: 'chatbot', chatbotId }));
 const SYSTEM: Party = Object.freeze({ kind: 'system' });
 const GUEST: Party = Object.freeze({ kind: 'guest' });
-const sessionStream = interned((id) => `session:${id}`);
-const emailStream = interned((id) => `email:${id}`);
-const operatorStream = interned((userId) => `operator:${userId}`);
+const sessionStream = recentlyMade((id) => `session:${id}`);
+const emailStream = recentlyMade((id) => `email:${id}`);
+const operatorStream = recentlyMade((userId) => `operator:${userId}`);
 
 /** Who, where and whom: the normalized fields that depend on the event's type. */
 export interface Roles {
