@@ -1,5 +1,6 @@
 /** Given/when/then specs of the session and participation lifecycles, through the tracker. */
 import { describe, expect, it } from 'vitest';
+import { mluviiTime, sessionBody } from '../src/generate/bodies.js';
 import { anomaliesOf, at, ev, expectNoAnomalies, given, SESSION } from './support/given.js';
 
 const id = SESSION.id;
@@ -195,6 +196,24 @@ describe('views', () => {
     expect(Object.isFrozen(view) && Object.isFrozen(view.operators) && Object.isFrozen(view.operators[0])).toBe(true);
     expect(() => { (view as { status: string }).status = 'closed'; }).toThrow();
     expect(t.session(id)?.status).toBe('active');
+  });
+
+  it('filter sessions by operator and status; an operator lists the sessions it is in', async () => {
+    const other = { ...SESSION, id: id + 1 };
+    const t = await given([
+      ev.created(), ev.started(0), ev.joined(2710, 1), ev.joined(4254, 2),
+      sessionBody('SessionCreated', other), sessionBody('SessionStarted', other, { started: mluviiTime(at(0)) }),
+      sessionBody('SessionOperatorJoined', other, { userId: 4254, time: mluviiTime(at(3)) }),
+      sessionBody('SessionEnded', other, { started: mluviiTime(at(0)), ended: mluviiTime(at(4)) }),
+      sessionBody('SessionOperatorLeft', other, { userId: 4254, time: mluviiTime(at(4)) }),
+    ]);
+    expect(t.sessions({ operator: 4254 }).map((s) => s.id)).toEqual([id, other.id]);
+    expect(t.sessions({ operator: 2710 }).map((s) => s.id)).toEqual([id]);
+    expect(t.sessions({ operator: 4254, status: 'after-call-work' }).map((s) => s.id)).toEqual([other.id]);
+    expect(t.sessions({ operator: 2710, status: 'after-call-work' })).toEqual([]);
+    expect(t.sessions({ operator: 1 })).toEqual([]);
+    expect(t.operator(4254)).toMatchObject({ activeSessionIds: [id], afterCallWorkSessionIds: [other.id] });
+    expectNoAnomalies(t);
   });
 
   it('timeline lists the events in canonical order with the state after each', async () => {

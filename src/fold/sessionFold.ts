@@ -43,8 +43,9 @@ export interface SessionState {
   /** How many participations are `joined` / `afterCallWork`: the status needs them after every event. */
   joinedCount: number;
   afterCallWorkCount: number;
-  chatbotIds: number[];
-  forwards: ForwardState[];
+  /** Replaced, never changed in place (see `NO_CHATBOTS`). */
+  chatbotIds: readonly number[];
+  forwards: readonly ForwardState[];
   terminationReason: string | null;
 }
 
@@ -185,8 +186,15 @@ function applyParticipation(state: SessionState, event: KnownEvent, time: number
   }
 }
 
+/**
+ * Shared by every session until its first chatbot / forward: two arrays fewer per session for
+ * the garbage collector to copy and mark (the lists are replaced, exact size, when they grow).
+ */
+const NO_CHATBOTS: readonly number[] = Object.freeze([]);
+const NO_FORWARDS: readonly ForwardState[] = Object.freeze([]);
+
 function addChatbot(state: SessionState, party: Party | null): void {
-  if (party?.kind === 'chatbot' && !state.chatbotIds.includes(party.chatbotId)) state.chatbotIds.push(party.chatbotId);
+  if (party?.kind === 'chatbot' && !state.chatbotIds.includes(party.chatbotId)) state.chatbotIds = [...state.chatbotIds, party.chatbotId];
 }
 
 function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnomaly[] | null {
@@ -219,7 +227,7 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
       break;
     }
     case 'SessionForwarded':
-      state.forwards.push({ at: time, to: event.target });
+      state.forwards = [...state.forwards, { at: time, to: event.target }];
       addChatbot(state, event.target);
       break;
     case 'SessionActivitySessionEnded':
@@ -251,7 +259,7 @@ export const sessionFolder: Folder<SessionState> = {
     machine: 0, tenantId: null, channel: null, source: null,
     startedAt: null, endedAt: null, closedAt: null, lastTime: null,
     status: 'created', statusSince: null, holdSince: null, reportedStart: null,
-    participations: new Map(), joinedCount: 0, afterCallWorkCount: 0, chatbotIds: [], forwards: [], terminationReason: null,
+    participations: new Map(), joinedCount: 0, afterCallWorkCount: 0, chatbotIds: NO_CHATBOTS, forwards: NO_FORWARDS, terminationReason: null,
   }),
   evolve: evolveSession,
   toJSON: (s) => ({ ...s, participations: [...s.participations] }),
@@ -262,8 +270,6 @@ export const sessionFolder: Folder<SessionState> = {
   clone: (s) => ({
     ...s,
     participations: new Map([...s.participations].map(([k, p]) => [k, { ...p }])),
-    chatbotIds: [...s.chatbotIds],
-    forwards: [...s.forwards],
   }),
   equals(a, b) {
     if (a.machine !== b.machine || a.tenantId !== b.tenantId || a.channel !== b.channel || a.source !== b.source) return false;
