@@ -4,6 +4,7 @@
  */
 import type { KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } from '../types.js';
 import { parseTimestampUs } from '../catalogue/timestamp.js';
+import { appended } from './appended.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent, machineEventsOf } from './machineStep.js';
 import { participationTable, sessionTable } from './tables.js';
@@ -11,6 +12,7 @@ import type { SessionMachineEvent } from '../../machines/session.js';
 import type { ParticipationMachineEvent } from '../../machines/participation.js';
 
 export interface ParticipationState {
+  readonly userId: number;
   machine: number;
   invitedAt: number | null;
   joinedAt: number | null;
@@ -39,7 +41,12 @@ export interface SessionState {
   holdSince: number | null;
   /** SessionStarted.started, to compare with SessionEnded.started. */
   reportedStart: number | null;
-  participations: Map<number, ParticipationState>;
+  /**
+   * One per operator the session's events name, in order of appearance. An array searched
+   * linearly, not a Map: a session has one to three, and a Map costs about 190 bytes on its own.
+   * Replaced (exact size) when one is added; a new session shares `NO_PARTICIPATIONS`.
+   */
+  participations: readonly ParticipationState[];
   /** How many participations are `joined` / `afterCallWork`: the status needs them after every event. */
   joinedCount: number;
   afterCallWorkCount: number;
@@ -115,14 +122,14 @@ function count(state: SessionState, machine: number, delta: number): void {
 function recount(state: SessionState): SessionState {
   state.joinedCount = 0;
   state.afterCallWorkCount = 0;
-  for (const p of state.participations.values()) count(state, p.machine, 1);
+  for (const p of state.participations) count(state, p.machine, 1);
   return state;
 }
 
 /** A session that closed without any operator ever joining. */
 export function isAbandoned(state: SessionState): boolean {
   if (state.status !== 'closed') return false;
-  for (const p of state.participations.values()) if (p.joinedAt !== null) return false;
+  for (const p of state.participations) if (p.joinedAt !== null) return false;
   return true;
 }
 
@@ -145,11 +152,17 @@ function checkConsistency(state: SessionState, data: Readonly<Record<string, unk
   checkFact(state, 'source', data.source as string | null | undefined);
 }
 
+/** The participation of operator `userId` in the session, if its events named them. */
+export function findParticipation(state: SessionState, userId: number): ParticipationState | undefined {
+  for (const p of state.participations) if (p.userId === userId) return p;
+  return undefined;
+}
+
 function participationOf(state: SessionState, userId: number): ParticipationState {
-  let p = state.participations.get(userId);
+  let p = findParticipation(state, userId);
   if (p === undefined) {
-    p = { machine: 0, invitedAt: null, joinedAt: null, leftAt: null, concludedAt: null };
-    state.participations.set(userId, p);
+    p = { userId, machine: 0, invitedAt: null, joinedAt: null, leftAt: null, concludedAt: null };
+    state.participations = appended(state.participations, p);
   }
   return p;
 }
@@ -157,10 +170,10 @@ function participationOf(state: SessionState, userId: number): ParticipationStat
 /** The only pending invite, for a cancel that does not name its invitee (the usual case). */
 function soleInvitee(state: SessionState): number | null {
   let found: number | null = null;
-  for (const [userId, p] of state.participations) {
+  for (const p of state.participations) {
     if (p.machine !== INVITED) continue;
     if (found !== null) return null;
-    found = userId;
+    found = p.userId;
   }
   return found;
 }
@@ -192,9 +205,10 @@ function applyParticipation(state: SessionState, event: KnownEvent, time: number
  */
 const NO_CHATBOTS: readonly number[] = Object.freeze([]);
 const NO_FORWARDS: readonly ForwardState[] = Object.freeze([]);
+const NO_PARTICIPATIONS: readonly ParticipationState[] = Object.freeze([]);
 
 function addChatbot(state: SessionState, party: Party | null): void {
-  if (party?.kind === 'chatbot' && !state.chatbotIds.includes(party.chatbotId)) state.chatbotIds = [...state.chatbotIds, party.chatbotId];
+  if (party?.kind === 'chatbot' && !state.chatbotIds.includes(party.chatbotId)) state.chatbotIds = appended(state.chatbotIds, party.chatbotId);
 }
 
 function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnomaly[] | null {
@@ -227,7 +241,7 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
       break;
     }
     case 'SessionForwarded':
-      state.forwards = [...state.forwards, { at: time, to: event.target }];
+      state.forwards = appended(state.forwards, { at: time, to: event.target });
       addChatbot(state, event.target);
       break;
     case 'SessionActivitySessionEnded':
@@ -259,27 +273,26 @@ export const sessionFolder: Folder<SessionState> = {
     machine: 0, tenantId: null, channel: null, source: null,
     startedAt: null, endedAt: null, closedAt: null, lastTime: null,
     status: 'created', statusSince: null, holdSince: null, reportedStart: null,
-    participations: new Map(), joinedCount: 0, afterCallWorkCount: 0, chatbotIds: NO_CHATBOTS, forwards: NO_FORWARDS, terminationReason: null,
+    participations: NO_PARTICIPATIONS, joinedCount: 0, afterCallWorkCount: 0, chatbotIds: NO_CHATBOTS, forwards: NO_FORWARDS, terminationReason: null,
   }),
   evolve: evolveSession,
-  toJSON: (s) => ({ ...s, participations: [...s.participations] }),
+  // The snapshot keeps a participation as `[userId, rest]`, the form of the Map it once was.
+  toJSON: (s) => ({ ...s, participations: s.participations.map(({ userId, ...rest }) => [userId, rest]) }),
   fromJSON: (json) => {
-    const s = json as Omit<SessionState, 'participations'> & { participations: [number, ParticipationState][] };
-    return recount({ ...s, participations: new Map(s.participations) } as SessionState);
+    const s = json as Omit<SessionState, 'participations'> & { participations: [number, Omit<ParticipationState, 'userId'>][] };
+    return recount({ ...s, participations: s.participations.map(([userId, p]) => ({ userId, ...p })) } as SessionState);
   },
-  clone: (s) => ({
-    ...s,
-    participations: new Map([...s.participations].map(([k, p]) => [k, { ...p }])),
-  }),
+  clone: (s) => ({ ...s, participations: s.participations.map((p) => ({ ...p })) }),
   equals(a, b) {
     if (a.machine !== b.machine || a.tenantId !== b.tenantId || a.channel !== b.channel || a.source !== b.source) return false;
     if (a.startedAt !== b.startedAt || a.endedAt !== b.endedAt || a.closedAt !== b.closedAt || a.lastTime !== b.lastTime) return false;
     if (a.status !== b.status || a.statusSince !== b.statusSince || a.holdSince !== b.holdSince || a.reportedStart !== b.reportedStart) return false;
-    if (a.terminationReason !== b.terminationReason || a.participations.size !== b.participations.size) return false;
-    for (const [userId, p] of a.participations) {
-      const q = b.participations.get(userId);
-      if (q === undefined || p.machine !== q.machine || p.invitedAt !== q.invitedAt || p.joinedAt !== q.joinedAt || p.leftAt !== q.leftAt || p.concludedAt !== q.concludedAt) return false;
-    }
+    if (a.terminationReason !== b.terminationReason || a.participations.length !== b.participations.length) return false;
+    const sameParticipation = (p: ParticipationState, i: number) => {
+      const q = b.participations[i]!;
+      return p.userId === q.userId && p.machine === q.machine && p.invitedAt === q.invitedAt && p.joinedAt === q.joinedAt && p.leftAt === q.leftAt && p.concludedAt === q.concludedAt;
+    };
+    if (!a.participations.every(sameParticipation)) return false;
     if (a.chatbotIds.length !== b.chatbotIds.length || a.chatbotIds.some((id, i) => id !== b.chatbotIds[i])) return false;
     return a.forwards.length === b.forwards.length && a.forwards.every((f, i) => f.at === b.forwards[i]!.at && sameParty(f.to, b.forwards[i]!.to));
   },

@@ -71,7 +71,7 @@ export class StreamFold<State> {
   private checkpoints: Checkpoint<State>[] | null = null;
 
   /** Operators (user ids) the owning tracker has indexed as appearing in this stream; its bookkeeping. */
-  operatorsIndexed: number[] | null = null;
+  operatorsIndexed: readonly number[] | null = null;
 
   /** `[id]`, frozen: what an ingest result names as the streams it touched, made once per stream. */
   readonly ids: readonly string[];

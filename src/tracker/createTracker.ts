@@ -12,7 +12,8 @@ import { emailThreadFolder, type EmailThreadState } from '../fold/emailThreadFol
 import type { Folder, ProcessAnomaly } from '../fold/folder.js';
 import { noFolder } from '../fold/noFold.js';
 import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
-import { PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
+import { findParticipation, PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
+import { appended } from '../fold/appended.js';
 import { createStreamFold, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
 import { getIdentity, identityKeyOf, identityKeyOfText, sameContent } from '../catalogue/identity.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
@@ -424,13 +425,12 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   /** Records that the operator of `event` appears in `stream`, once per stream and operator. */
   function indexOperators(stream: AnyStream, event: NormalizedEvent): void {
     const userId = event.participant;
-    // The stream's own short list is asked first: an operator's set holds thousands of streams,
-    // and adding to it again for each of their events cost a cache miss each (3 % of an ingest).
+    // The stream's own short list is asked first: an operator's list holds thousands of streams,
+    // and looking there for each of their events cost a cache miss each (3 % of an ingest).
     if (userId === null || stream.operatorsIndexed?.includes(userId)) return;
     const index = event.family === 'email' ? operatorEmails : event.stream.startsWith('session:') ? operatorSessions : null;
     if (index === null) return;
-    // Copied, not pushed to: a push reserves room for 17 (a session has one or two operators).
-    stream.operatorsIndexed = stream.operatorsIndexed === null ? [userId] : [...stream.operatorsIndexed, userId];
+    stream.operatorsIndexed = stream.operatorsIndexed === null ? [userId] : appended(stream.operatorsIndexed, userId);
     const appearsIn = index.get(userId);
     if (appearsIn === undefined) index.set(userId, [stream]);
     else appearsIn.push(stream);
@@ -609,7 +609,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const activeSessionIds: number[] = [];
     const afterCallWorkSessionIds: number[] = [];
     for (const stream of operatorSessions.get(userId) ?? NONE) {
-      const p = (stream.state as SessionState).participations.get(userId);
+      const p = findParticipation(stream.state as SessionState, userId);
       const name = p === undefined ? null : PARTICIPATION_STATE_NAMES[p.machine];
       if (name === 'joined') activeSessionIds.push(entityIdOf(stream.id));
       else if (name === 'afterCallWork') afterCallWorkSessionIds.push(entityIdOf(stream.id));

@@ -36,6 +36,6 @@ export function findStalled(state: SessionState, nowUs: number, thresholds: Stal
   };
   if (state.status === 'queued' || state.status === 'active' || state.status === 'after-call-work') check(state.status, state.statusSince);
   check('on-hold', state.holdSince);
-  for (const [userId, p] of state.participations) if (p.machine === INVITED) check('invite-pending', p.invitedAt, userId);
+  for (const p of state.participations) if (p.machine === INVITED) check('invite-pending', p.invitedAt, p.userId);
   return found;
 }

@@ -22,10 +22,10 @@ const PARTICIPATION_STATUS: Record<string, ParticipationStatus> = {
 export function buildSessionView(id: number, state: SessionState, stream: StreamFold<SessionState>, eventCount = stream.length): SessionView {
   const facts = sessionFacts(state);
   const operators: ParticipationView[] = [];
-  for (const [userId, p] of state.participations) {
+  for (const p of state.participations) {
     const status = PARTICIPATION_STATUS[PARTICIPATION_STATE_NAMES[p.machine]!];
     if (status === undefined) continue; // 'none': nothing happened to this operator yet
-    operators.push({ userId, status, invitedAt: iso(p.invitedAt), joinedAt: iso(p.joinedAt), leftAt: iso(p.leftAt), concludedAt: iso(p.concludedAt) });
+    operators.push({ userId: p.userId, status, invitedAt: iso(p.invitedAt), joinedAt: iso(p.joinedAt), leftAt: iso(p.leftAt), concludedAt: iso(p.concludedAt) });
   }
   return freeze({
     id,
