@@ -9,7 +9,7 @@ export { parseWebhook, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from './catalogue/
 export { parseTimestamp, parseTimestampUs, formatTimestampUs, type Timestamp } from './catalogue/timestamp.js';
 export { getIdentity, sameContent } from './catalogue/identity.js';
 export {
-  EVENT_CATALOGUE, EVENT_TYPES, CAUSAL_RANK, GENERIC_ACTIVITY_TYPES, isEventType, type EventSpec, type TimeField,
+  EVENT_CATALOGUE, EVENT_TYPES, CAUSAL_RANK, GENERIC_ACTIVITY_TYPES, isEventType, typeCodeOf, type EventSpec, type TimeField,
 } from './catalogue/catalogue.js';
 export { PARSE_ERROR_CODES } from './catalogue/errors.js';
 export * from './catalogue/enums.js';

@@ -38,6 +38,11 @@ export interface EventEnvelope {
   /** Causal rank: orders events of equal `time` (Created < Started < Joined < ... < Concluded). */
   readonly rank: number;
   /**
+   * 1 + the index of `eventType` in `EVENT_TYPES`, 0 for an unknown type (see `typeCodeOf`):
+   * per-type tables can be arrays indexed by it instead of maps keyed by the name.
+   */
+  readonly typeCode: number;
+  /**
    * Who did it, when known. Forwards: the SOURCE (SessionActivitySessionForwarded's `userId` /
    * `chatbotId`). AvRequest's `operatorId` and a generic activity's `userId` both land here.
    */

@@ -116,7 +116,7 @@ describe('the catalogue', () => {
     const result = parseWebhook({ eventType: 'SessionActivityTeleported', data: { sessionId: 5, activityId: 9 } });
     expect(result.ok).toBe(true);
     const event = (result as { event: NormalizedEvent }).event;
-    expect(event).toMatchObject({ known: false, family: 'unknown', stream: 'session:5', time: null });
+    expect(event).toMatchObject({ known: false, family: 'unknown', stream: 'session:5', time: null, typeCode: 0 });
     const other = parseWebhook({ eventType: 'TenantRenamed', data: { name: 'x' } });
     expect(other.ok && other.event.stream).toBe('unknown:TenantRenamed');
   });

@@ -13,6 +13,7 @@ describe('parseWebhook properties', () => {
       const { event } = result;
       expect(event.known).toBe(true);
       expect(event.eventType).toBe(eventType);
+      expect(EVENT_TYPES[event.typeCode - 1]).toBe(eventType);
       expect(event.data).toEqual(JSON.parse(JSON.stringify(body.data)));
       expect(event.family).toBe(spec.family);
       expect(event.time).toBe(spec.timeField === null ? null : parseTimestampUs(body.data[spec.timeField] as string));

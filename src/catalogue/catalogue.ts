@@ -137,6 +137,13 @@ export const EVENT_CATALOGUE: typeof SPECIFIC_EVENTS & GenericActivitySpecs = {
 export type EventType = keyof typeof EVENT_CATALOGUE;
 export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
 
+const TYPE_CODES = new Map<string, number>(EVENT_TYPES.map((type, i) => [type, i + 1]));
+/**
+ * An event type's code: 1 + its index in {@link EVENT_TYPES}, 0 for a name the catalogue does
+ * not know. Normalized events carry it (`typeCode`), so per-type tables can be arrays.
+ */
+export const typeCodeOf = (eventType: string): number => TYPE_CODES.get(eventType) ?? 0;
+
 /** The payload (`data`) type of each known event type; generic activities carry their literal `type`. */
 export type EventDataMap = {
   [K in EventType]: K extends `SessionActivity${infer T extends GenericActivityType}`

@@ -128,8 +128,8 @@ function finish(hash: number): number {
   return hash === 0 ? 1 : hash;
 }
 
-/** FNV-1a state after each known event type's name: every identity key starts with one. */
-const TYPE_HASHES = new Map<string, number>(EVENT_TYPES.map((type) => [type, hashText(0x811c9dc5, type)]));
+/** FNV-1a state after each known event type's name, by `typeCode`: every identity key starts with one. */
+const TYPE_HASHES = [0, ...EVENT_TYPES.map((type) => hashText(0x811c9dc5, type))];
 
 /** A 32-bit hash of an identity's text, never 0 (see {@link identityKeyOf}). */
 export const identityKeyOfText = (identity: string): number => finish(hashText(0x811c9dc5, identity));
@@ -143,7 +143,7 @@ export function identityKeyOf(event: NormalizedEvent): number {
   if (!event.known) return identityKeyOfText(getIdentity(event)!);
   const count = identityFields(event.eventType, event.time, event.data as Readonly<Record<string, unknown>>);
   if (count < 0) return 0;
-  let hash = TYPE_HASHES.get(event.eventType)!;
+  let hash = TYPE_HASHES[event.typeCode]!;
   for (let i = 0; i < count; i++) {
     hash = mix(hash, 58); // ':'
     const value = fields[i]!;

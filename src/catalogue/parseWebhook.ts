@@ -4,7 +4,7 @@
  */
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { EVENT_CATALOGUE, EVENT_TYPES, isGenericActivity, type EventSpec, type EventType, type TimeField } from './catalogue.js';
+import { EVENT_CATALOGUE, EVENT_TYPES, isGenericActivity, typeCodeOf, type EventSpec, type EventType, type TimeField } from './catalogue.js';
 import {
   createParseError, describeValue, pointerToJsonPath, type ParseError, type ParseIssue,
 } from './errors.js';
@@ -23,6 +23,7 @@ const GENERIC_PREFIX = 'SessionActivity';
 interface KnownType {
   /** The catalogue's own name string: later lookups by it compare one pointer, not 26 characters. */
   readonly eventType: EventType;
+  readonly typeCode: number;
   readonly spec: EventSpec;
   readonly checker: TypeCheck<TSchema>;
   readonly generic: boolean;
@@ -34,7 +35,7 @@ const KNOWN_TYPES = new Map<string, KnownType>(EVENT_TYPES.map((eventType) => {
   const spec = EVENT_CATALOGUE[eventType];
   let checker = checkers.get(spec.schema);
   if (checker === undefined) checkers.set(spec.schema, (checker = TypeCompiler.Compile(spec.schema)));
-  return [eventType, { eventType, spec, checker, generic: isGenericActivity(eventType) }];
+  return [eventType, { eventType, typeCode: typeCodeOf(eventType), spec, checker, generic: isGenericActivity(eventType) }];
 }));
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -173,7 +174,7 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
 
   const record = data as Record<string, unknown>;
   const known = KNOWN_TYPES.get(eventType);
-  if (known === undefined) return { ok: true, event: buildEvent(eventType, null, record, null, null), text };
+  if (known === undefined) return { ok: true, event: buildEvent(eventType, 0, null, record, null, null), text };
 
   const { spec } = known;
   if (!known.checker.Check(record)) return fail(body, schemaError(known.eventType, record));
@@ -200,7 +201,7 @@ export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseRe
     return fail(body, timestampError(eventType, 'started', record.started));
   }
 
-  return { ok: true, event: buildEvent(known.eventType, spec, record, timeText, time), text };
+  return { ok: true, event: buildEvent(known.eventType, known.typeCode, spec, record, timeText, time), text };
 }
 
 /**
@@ -224,14 +225,14 @@ function timeTextOf(record: Record<string, unknown>, field: TimeField): string |
  * The normalized event of a validated (or trusted) payload whose time is already parsed; `spec`
  * is the catalogue entry the caller looked up, `null` for an unknown event type.
  */
-function buildEvent(eventType: string, spec: EventSpec | null, record: Record<string, unknown>, timeText: string | null, time: number | null): NormalizedEvent {
+function buildEvent(eventType: string, typeCode: number, spec: EventSpec | null, record: Record<string, unknown>, timeText: string | null, time: number | null): NormalizedEvent {
   const known = spec !== null;
   const roles = known ? rolesOf(eventType as EventType, spec.family, record) : unknownRoles(eventType, record);
   return {
     known, eventType, data: record, family: spec?.family ?? 'unknown',
     stream: roles.stream, entityId: roles.entityId, tenantId: roles.tenantId,
     actor: roles.actor, target: roles.target, participant: roles.participant,
-    time, timeText, rank: spec?.rank ?? 0,
+    time, timeText, rank: spec?.rank ?? 0, typeCode,
   } as NormalizedEvent;
 }
 
@@ -244,7 +245,7 @@ export function normalizeTrusted(eventType: string, data: Record<string, unknown
   const known = KNOWN_TYPES.get(eventType);
   const spec = known?.spec ?? null;
   const timeText = spec === null ? null : timeTextOf(data, spec.timeField);
-  return buildEvent(known?.eventType ?? eventType, spec, data, timeText, timeText === null ? null : parseTimestampUs(timeText));
+  return buildEvent(known?.eventType ?? eventType, known?.typeCode ?? 0, spec, data, timeText, timeText === null ? null : parseTimestampUs(timeText));
 }
 
 /** {@link normalizeTrusted} of a stored body's JSON text. */

@@ -1,7 +1,7 @@
 /** The fold of an e-mail thread stream. */
 import type { NormalizedEvent } from '../types.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
-import { applyMachineEvent, machineEventsOf } from './machineStep.js';
+import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT } from './machineStep.js';
 import { emailThreadTable } from './tables.js';
 import type { EmailThreadMachineEvent } from '../../machines/emailThread.js';
 
@@ -35,8 +35,8 @@ export const emailThreadFolder: Folder<EmailThreadState> = {
       if (state.tenantId === null) state.tenantId = tenantId;
       else if (state.tenantId !== tenantId) collector.add({ kind: 'inconsistent-data', message: `tenantId changed from ${state.tenantId} to ${tenantId}` });
     }
-    const machineEvent = MACHINE_EVENT_OF.get(event.eventType);
-    if (machineEvent !== undefined) state.machine = applyMachineEvent(emailThreadTable, state.machine, machineEvent, collector);
+    const machineEvent = MACHINE_EVENT_OF[event.typeCode]!;
+    if (machineEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(emailThreadTable, state.machine, machineEvent, collector);
     switch (event.eventType) {
       case 'EmailThreadCreated': state.createdAt = event.time; break;
       case 'EmailThreadOperatorJoined': state.operatorUserId = event.participant; break;

@@ -6,7 +6,7 @@ import type { KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } f
 import { parseTimestampUs } from '../catalogue/timestamp.js';
 import { appended } from './appended.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
-import { applyMachineEvent, machineEventsOf } from './machineStep.js';
+import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT } from './machineStep.js';
 import { participationTable, sessionTable } from './tables.js';
 import type { SessionMachineEvent } from '../../machines/session.js';
 import type { ParticipationMachineEvent } from '../../machines/participation.js';
@@ -179,8 +179,8 @@ function soleInvitee(state: SessionState): number | null {
 }
 
 function applyParticipation(state: SessionState, event: KnownEvent, time: number | null): void {
-  const machineEvent = PARTICIPATION_EVENT_OF.get(event.eventType);
-  if (machineEvent === undefined) return;
+  const machineEvent = PARTICIPATION_EVENT_OF[event.typeCode]!;
+  if (machineEvent === NO_MACHINE_EVENT) return;
   const userId = event.participant ?? (event.eventType === 'SessionActivityOperatorInviteCanceled' ? soleInvitee(state) : null);
   if (userId === null) return;
   const p = participationOf(state, userId);
@@ -218,12 +218,12 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
   const data = event.data as Readonly<Record<string, unknown>>;
   if (event.family === 'session') checkConsistency(state, data);
 
-  let machineEvent = SESSION_EVENT_OF.get(event.eventType);
+  let machineEvent = SESSION_EVENT_OF[event.typeCode]!;
   if (event.eventType === 'SessionActivityAvResponse') {
     const response = data.response;
-    machineEvent = response === 'Accepted' ? S['av.accepted'] : response === 'Requested' ? undefined : S['av.rejected'];
+    machineEvent = response === 'Accepted' ? S['av.accepted'] : response === 'Requested' ? NO_MACHINE_EVENT : S['av.rejected'];
   }
-  if (machineEvent !== undefined) state.machine = applyMachineEvent(sessionTable, state.machine, machineEvent, collector);
+  if (machineEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(sessionTable, state.machine, machineEvent, collector);
   applyParticipation(state, event, time);
   addChatbot(state, event.actor);
 

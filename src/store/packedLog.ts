@@ -7,14 +7,13 @@
  *
  * Dead letters and re-deliveries are rare and kept as the objects they are.
  */
-import { EVENT_CATALOGUE, EVENT_TYPES, type EventType } from '../catalogue/catalogue.js';
+import { EVENT_CATALOGUE, EVENT_TYPES, typeCodeOf, type EventType } from '../catalogue/catalogue.js';
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
 import type { NormalizedEvent } from '../types.js';
 import { ByteReader, ByteWriter } from './eventCodec.js';
 import type { DeadLetter, Redelivery, StoreRecord } from './eventStore.js';
 
-/** Event type code per slot: 1 + index in EVENT_TYPES; 0 for unknown event types and non-events. */
-const TYPE_CODE = new Map<string, number>(EVENT_TYPES.map((type, i) => [type, i + 1]));
+// Per slot, the event's `typeCode` (1 + index in EVENT_TYPES; 0 for unknown types and non-events).
 const TYPE_OF_CODE: (EventType | null)[] = [null, ...EVENT_TYPES];
 /** The schema's keys of each type, in schema order: what an encoded payload spends one bit on. */
 const KEYS_OF_CODE: (readonly string[])[] = [[], ...EVENT_TYPES.map((type) => Object.keys(EVENT_CATALOGUE[type].schema.properties as object))];
@@ -100,7 +99,7 @@ export class PackedLog {
   append(record: StoreRecord): number {
     if (record.kind === 'event') {
       const { event } = record;
-      return this.appendEvent(record.position, record.receivedAt, record.source, event.eventType, event.data as Readonly<Record<string, unknown>>);
+      return this.appendEvent(record.position, record.receivedAt, record.source, event.eventType, event.data as Readonly<Record<string, unknown>>, event.typeCode);
     }
     const slot = this.take(record.position, record.receivedAt);
     this.kinds[slot] = OTHER;
@@ -113,9 +112,8 @@ export class PackedLog {
    * Appends an accepted event given by its payload, which must have been validated when it was
    * accepted (a journal re-reading its bodies need not normalize them first); returns its slot.
    */
-  appendEvent(position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>): number {
+  appendEvent(position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>, code = typeCodeOf(eventType)): number {
     const slot = this.take(position, receivedAt);
-    const code = TYPE_CODE.get(eventType) ?? 0;
     const bytes = this.writer();
     this.kinds[slot] = EVENT;
     this.typeCodes[slot] = code;
