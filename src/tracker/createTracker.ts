@@ -327,6 +327,9 @@ function toMs(receivedAt: IngestOptions['receivedAt'], clock: () => number): num
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Entries of a tracker's cache of recent streams (a power of two; see `streamOf`). */
+const RECENT_STREAMS = 1 << 13;
+
 const wants = <T>(filter: T | readonly T[] | undefined, value: T): boolean =>
   filter === undefined || (Array.isArray(filter) ? (filter as readonly T[]).includes(value) : filter === value);
 
@@ -397,12 +400,27 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   /** Settles when every append issued so far has been applied (async stores). */
   let applied: Promise<void> = Promise.resolve();
 
-  function streamOf(id: StreamId): AnyStream {
+  /**
+   * Streams of recently seen entity ids, direct-mapped by the id's low bits: the open sessions'
+   * streams stay here, and reading this small table cost less than probing the map of every
+   * stream of the day, a cache miss or two (3.5 % of an ingest in a profile).
+   */
+  const recentStreams = new Array<AnyStream | undefined>(RECENT_STREAMS);
+
+  /** The stream of `event`, created when it is the stream's first. */
+  function streamOf(event: NormalizedEvent): AnyStream {
+    const id = event.stream;
+    const entry = event.entityId === null ? -1 : event.entityId & (RECENT_STREAMS - 1);
+    const recent = entry < 0 ? undefined : recentStreams[entry];
+    // Equal ids are usually the same string, compared by reference; other entities of the same
+    // low bits (a thread and a session both numbered 5) differ and go to the map.
+    if (recent !== undefined && recent.id === id) return recent;
     let stream = streams.get(id);
     if (stream === undefined) {
       stream = createStreamFold(id, folderFor(id), log);
       streams.set(id, stream);
     }
+    if (entry >= 0) recentStreams[entry] = stream;
     return stream;
   }
 
@@ -478,7 +496,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const slot = ownLog ? log.append(record) : log.slotOf(position);
     const key = keyOf(event);
     if (key !== 0) identities.add(key, slot);
-    const stream = streamOf(event.stream);
+    const stream = streamOf(event);
     const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
     if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
     counts.refolded += inserted.refolded;
