@@ -187,6 +187,20 @@ describe('e-mail threads and presence', () => {
     expect(t.operators({ status: 'HOLOGRAM' }).map((o) => o.userId)).toEqual([2710]);
     expectNoAnomalies(t);
   });
+
+  it('entities that share a number (or its low bits) keep their own streams, interleaved', async () => {
+    const alias = { ...SESSION, id: id + (1 << 13) };
+    const t = await given([
+      ev.created(), ev.email('EmailThreadCreated', id, 0), sessionBody('SessionCreated', alias), ev.status(id, 'ONLINE'),
+      ev.started(0), ev.email('EmailThreadOperatorJoined', id, 1, { userId: 2710 }), sessionBody('SessionStarted', alias, { started: mluviiTime(at(2)) }),
+      ev.joined(2710, 3), ev.status(id, 'AWAY'),
+    ]);
+    expect(t.session(id)).toMatchObject({ status: 'active', eventCount: 3 });
+    expect(t.session(alias.id)).toMatchObject({ status: 'queued', eventCount: 2 });
+    expect(t.emailThread(id)).toMatchObject({ status: 'assigned', operatorUserId: 2710, eventCount: 2 });
+    expect(t.operator(id)?.status).toBe('AWAY');
+    expectNoAnomalies(t);
+  });
 });
 
 describe('views', () => {
