@@ -147,9 +147,10 @@ function schemaError(eventType: EventType, data: unknown): ParseError {
  * const result = parseWebhook('{"eventType":"SessionCreated","data":{"id":1,"tenantId":62,"channel":"Chat","source":"Default"}}');
  * if (result.ok) console.log(result.event.stream); // "session:1"
  */
-export function parseWebhook(body: RawBody, options: ParseOptions = {}): ParseResult {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+export function parseWebhook(body: RawBody, options?: ParseOptions): ParseResult {
+  // No default `{}`: it would be an object allocated per body when, as usual, none is given.
+  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
   const text = toText(body, maxBytes);
   if (typeof text !== 'string') return fail(body, text);
 
