@@ -4,7 +4,7 @@
  */
 import type { KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } from '../types.js';
 import { parseTimestampUs } from '../catalogue/timestamp.js';
-import { appended } from './appended.js';
+import { appended, EMPTY_LIST } from './appended.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT } from './machineStep.js';
 import { participationTable, sessionTable } from './tables.js';
@@ -44,13 +44,13 @@ export interface SessionState {
   /**
    * One per operator the session's events name, in order of appearance. An array searched
    * linearly, not a Map: a session has one to three, and a Map costs about 190 bytes on its own.
-   * Replaced (exact size) when one is added; a new session shares `NO_PARTICIPATIONS`.
+   * Replaced (exact size, `appended`) when one is added; a new session shares `EMPTY_LIST`.
    */
   participations: readonly ParticipationState[];
   /** How many participations are `joined` / `afterCallWork`: the status needs them after every event. */
   joinedCount: number;
   afterCallWorkCount: number;
-  /** Replaced, never changed in place (see `NO_CHATBOTS`). */
+  /** Replaced (`appended`), never changed in place: a new session shares `EMPTY_LIST`. */
   chatbotIds: readonly number[];
   forwards: readonly ForwardState[];
   terminationReason: string | null;
@@ -199,14 +199,6 @@ function applyParticipation(state: SessionState, event: KnownEvent, time: number
   }
 }
 
-/**
- * Shared by every session until its first chatbot / forward: two arrays fewer per session for
- * the garbage collector to copy and mark (the lists are replaced, exact size, when they grow).
- */
-const NO_CHATBOTS: readonly number[] = Object.freeze([]);
-const NO_FORWARDS: readonly ForwardState[] = Object.freeze([]);
-const NO_PARTICIPATIONS: readonly ParticipationState[] = Object.freeze([]);
-
 function addChatbot(state: SessionState, party: Party | null): void {
   if (party?.kind === 'chatbot' && !state.chatbotIds.includes(party.chatbotId)) state.chatbotIds = appended(state.chatbotIds, party.chatbotId);
 }
@@ -273,7 +265,7 @@ export const sessionFolder: Folder<SessionState> = {
     machine: 0, tenantId: null, channel: null, source: null,
     startedAt: null, endedAt: null, closedAt: null, lastTime: null,
     status: 'created', statusSince: null, holdSince: null, reportedStart: null,
-    participations: NO_PARTICIPATIONS, joinedCount: 0, afterCallWorkCount: 0, chatbotIds: NO_CHATBOTS, forwards: NO_FORWARDS, terminationReason: null,
+    participations: EMPTY_LIST, joinedCount: 0, afterCallWorkCount: 0, chatbotIds: EMPTY_LIST, forwards: EMPTY_LIST, terminationReason: null,
   }),
   evolve: evolveSession,
   // The snapshot keeps a participation as `[userId, rest]`, the form of the Map it once was.

@@ -12,6 +12,7 @@
  * in reverse costs about `CHECKPOINT_INTERVAL` steps per event, not the whole stream each time.
  */
 import type { NormalizedEvent } from '../types.js';
+import { EMPTY_LIST } from './appended.js';
 import type { Folder, ProcessAnomaly } from './folder.js';
 
 /** Checkpoint spacing in events: memory for short streams, re-fold length for long ones. */
@@ -71,7 +72,7 @@ export class StreamFold<State> {
   private checkpoints: Checkpoint<State>[] | null = null;
 
   /** Operators (user ids) the owning tracker has indexed as appearing in this stream; its bookkeeping. */
-  operatorsIndexed: readonly number[] | null = null;
+  operatorsIndexed: readonly number[] = EMPTY_LIST;
 
   /** `[id]`, frozen: what an ingest result names as the streams it touched, made once per stream. */
   readonly ids: readonly string[];
