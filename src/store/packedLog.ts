@@ -13,7 +13,7 @@ import type { NormalizedEvent } from '../types.js';
 import { ByteReader, ByteWriter } from './eventCodec.js';
 import type { DeadLetter, Redelivery, StoreRecord } from './eventStore.js';
 
-// Per slot, the event's `typeCode` (1 + index in EVENT_TYPES; 0 for unknown types and non-events).
+/** Tables by the event's `typeCode` (1 + index in EVENT_TYPES; 0 for unknown types and non-events). */
 const TYPE_OF_CODE: (EventType | null)[] = [null, ...EVENT_TYPES];
 /** The schema's keys of each type, in schema order: what an encoded payload spends one bit on. */
 const KEYS_OF_CODE: (readonly string[])[] = [[], ...EVENT_TYPES.map((type) => Object.keys(EVENT_CATALOGUE[type].schema.properties as object))];
@@ -52,6 +52,7 @@ export class PackedLog {
   /** Room in the columns, which grow together. */
   private capacity = 1024;
   private kinds = new Uint8Array(this.capacity);
+  /** The event's `typeCode` per slot. */
   private typeCodes = new Uint8Array(this.capacity);
   private chunkOf = new Uint16Array(this.capacity);
   private offsets = new Uint32Array(this.capacity);
