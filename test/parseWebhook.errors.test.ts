@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseWebhook, type ParseErrorCode, type ParseResult } from 'mluvii-state';
 
 const joined = (data: Record<string, unknown> = {}) => ({
@@ -32,6 +33,8 @@ describe('parseWebhook on bad input', () => {
     ['a malformed SessionEnded.started', { eventType: 'SessionEnded', data: { id: 1, tenantId: 1, channel: 'Chat', source: 'Default', started: 'yesterday', ended: '2024-05-02T15:34:12.871976+02:00' } }, 'invalid-timestamp', '$.data.started'],
     ['a __proto__ key', '{"eventType":"SessionCreated","data":{"id":1,"tenantId":1,"channel":"Chat","source":"Default","__proto__":{"polluted":true}}}', 'forbidden-key', '$.data.__proto__'],
     ['a nested constructor object', '{"eventType":"SessionActivityHeroCardSubmission","data":{"params":{"constructor":{"prototype":{"polluted":true}}}}}', 'forbidden-key', '$.data.params.constructor'],
+    ['a __proto__ key spelled with an escape', '{"eventType":"SessionCreated","data":{"id":1,"\\u005f_proto__":{"polluted":true}}}', 'forbidden-key', '$.data.__proto__'],
+    ['a constructor key spelled with an escape', '{"eventType":"X","data":{"\\u0063onstructor":{"prototype":{}}}}', 'forbidden-key', '$.data.constructor'],
   ];
 
   it.each(cases)('rejects %s', (_, body, code, path) => {
@@ -88,6 +91,27 @@ describe('parseWebhook on bad input', () => {
     const moderate = `{"eventType":"X","data":{"a":${'['.repeat(40)}${']'.repeat(40)}}}`;
     expect(rejected(parseWebhook(moderate)).error.code).toBe('too-deep');
     expect(parseWebhook(moderate, { maxDepth: 50 }).ok).toBe(true);
+  });
+
+  it('finds every hazard the parsed value holds, however the text is written (property)', () => {
+    // The parser rules hazards out by searching the text before it walks the parsed value: for
+    // any payload, the verdict must be what a walk of the value alone gives.
+    const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'a', 'b'), fc.string({ maxLength: 3 }));
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 0 }), fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(key, tie('tree'), { maxKeys: 3 })),
+    }));
+    const depthOf = (value: unknown): number => value === null || typeof value !== 'object'
+      ? 0 : 1 + Math.max(0, ...Object.values(value as object).map(depthOf));
+    const forbidden = (value: unknown): boolean => value !== null && typeof value === 'object' && Object.entries(value as object)
+      .some(([k, v]) => (!Array.isArray(value) && (k === '__proto__' || (k === 'constructor' && v !== null && typeof v === 'object'))) || forbidden(v));
+    const escapeKeys = (text: string) => text.replace(/"(_|c)/g, (_, first: string) => `"\\u00${first.charCodeAt(0).toString(16)}`);
+    fc.assert(fc.property(fc.dictionary(key, tree, { maxKeys: 4 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), (data, maxDepth, escaped) => {
+      const plain = `{"eventType":"X","data":${JSON.stringify(data)}}`;
+      const result = parseWebhook(escaped ? escapeKeys(plain) : plain, { maxDepth });
+      const expected = 1 + depthOf(data) > maxDepth ? ['too-deep', 'forbidden-key'] : forbidden(data) ? ['forbidden-key'] : null;
+      if (expected === null) expect(result.ok).toBe(true);
+      else expect(expected).toContain(rejected(result).error.code);
+    }), { numRuns: 500 });
   });
 
   it('rejects bytes that are not UTF-8', () => {

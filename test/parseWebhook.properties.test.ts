@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_CATALOGUE, EVENT_TYPES, PARSE_ERROR_CODES, parseTimestampUs, parseWebhook } from 'mluvii-state';
+import { EVENT_CATALOGUE, EVENT_TYPES, PARSE_ERROR_CODES, parseTimestampUs, parseWebhook, typeCodeOf, type NormalizedEvent } from 'mluvii-state';
 import { getIdentity, identityKeyOf, identityKeyOfText } from '../src/catalogue/identity.js';
 import { webhookBody } from './support/arbitraries.js';
 
@@ -24,6 +24,17 @@ describe('parseWebhook properties', () => {
       const identity = getIdentity(event);
       expect(identityKeyOf(event)).toBe(identity === null ? 0 : identityKeyOfText(identity));
     }), { numRuns: 60 });
+  });
+
+  it('the dedupe key is the hash of the identity text for any numbers in the identity fields', () => {
+    // Keys hash the numbers as values and the text path reads them back: both must agree on every
+    // number a payload may carry (beyond 32 bits, negative, -0, fractions, huge).
+    const number = fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    fc.assert(fc.property(number, fc.option(number), number, (id, userId, time) => {
+      const eventType = 'SessionOperatorJoined';
+      const event = { known: true, eventType, typeCode: typeCodeOf(eventType), time, data: { id, userId } } as unknown as NormalizedEvent;
+      expect(identityKeyOf(event)).toBe(identityKeyOfText(getIdentity(event)!));
+    }), { numRuns: 1000 });
   });
 
   const isStructured = (result: ReturnType<typeof parseWebhook>) =>

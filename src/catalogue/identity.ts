@@ -91,35 +91,20 @@ function hashText(hash: number, text: string): number {
   return hash;
 }
 
-const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
-
-/** FNV-1a over the decimal digits of `value` (0 <= value < 1e9), zero-padded to `width`. */
-function hashDigits(hash: number, value: number, width: number): number {
-  while (width < 9 && value >= POWERS_OF_TEN[width]!) width++;
-  for (let k = width - 1; k >= 0; k--) {
-    const power = POWERS_OF_TEN[k]!;
-    const digit = (value / power) | 0;
-    hash = mix(hash, 48 + digit);
-    value -= digit * power;
-  }
-  return hash;
-}
-
-/** FNV-1a over the decimal text of `value`, without making that text (integer arithmetic only). */
+/**
+ * Mixes a number into an FNV-1a state as its value, not its decimal text: a safe integer as its
+ * low 32 bits and the rest, any other number by its text: two mixing steps where the decimal
+ * digits took one each (27 for an identity's id, user and microsecond time).
+ */
 function hashNumber(hash: number, value: number): number {
-  if (!Number.isSafeInteger(value)) return hashText(hash, String(value));
-  if (value < 0) {
-    hash = mix(hash, 45); // '-'
-    value = -value;
-  }
-  if (value < 1e9) return hashDigits(hash, value, 1);
-  const high = Math.floor(value / 1e9);
-  return hashDigits(hashDigits(hash, high, 1), value - high * 1e9, 9);
+  if (!Number.isSafeInteger(value)) return hashText(mix(hash, 0x2e), String(value)); // '.': apart from the integers
+  const high = Math.floor(value / 0x1_0000_0000);
+  return mix(mix(hash, value | 0), high);
 }
 
 /**
  * murmur3's finalizer: FNV leaves the low bits (a hash table's index) depending only on the low
- * bits of the input, and identities differ mostly in a few digits. Never 0.
+ * bits of the input, and identities differ mostly in the low bits of their numbers. Never 0.
  */
 function finish(hash: number): number {
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
@@ -128,11 +113,27 @@ function finish(hash: number): number {
   return hash === 0 ? 1 : hash;
 }
 
+/** FNV-1a's 32-bit offset basis. */
+const FNV_BASIS = 0x811c9dc5;
 /** FNV-1a state after each known event type's name, by `typeCode`: every identity key starts with one. */
-const TYPE_HASHES = [0, ...EVENT_TYPES.map((type) => hashText(0x811c9dc5, type))];
+const TYPE_HASHES = [0, ...EVENT_TYPES.map((type) => hashText(FNV_BASIS, type))];
 
-/** A 32-bit hash of an identity's text, never 0 (see {@link identityKeyOf}). */
-export const identityKeyOfText = (identity: string): number => finish(hashText(0x811c9dc5, identity));
+/**
+ * The hash of an identity given as text ({@link getIdentity}'s form), never 0: what
+ * {@link identityKeyOf} gives for an event with that identity. The numbers are read back from the
+ * text and hashed as numbers, as `identityKeyOf` hashes them; an unknown type's identity (`#` and
+ * a digest) is hashed as text.
+ */
+export function identityKeyOfText(identity: string): number {
+  if (identity.includes('#')) return finish(hashText(FNV_BASIS, identity));
+  const parts = identity.split(':');
+  let hash = hashText(FNV_BASIS, parts[0]!);
+  for (let i = 1; i < parts.length; i++) {
+    hash = mix(hash, 58); // ':'
+    if (parts[i] !== '') hash = hashNumber(hash, Number(parts[i]));
+  }
+  return finish(hash);
+}
 
 /**
  * The hash of the event's identity ({@link identityKeyOfText} of {@link getIdentity}), computed
