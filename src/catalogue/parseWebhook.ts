@@ -119,10 +119,28 @@ function findHazard(node: object, depth: number, maxDepth: number): Hazard | nul
 }
 
 /**
+ * The hazard of a parsed body, if any (`envelope`: the parsed `text`, `data` its payload).
+ *
+ * Most bodies are flat: their text has no bracket and only two braces, the envelope's and the
+ * data's, so no value nests deeper than 2 and none is an object a `constructor` key could carry.
+ * Of a flat body only an own `__proto__` key (JSON.parse makes it an own property, whatever
+ * escapes spell it) need be looked for: two property lookups. Text searches for the key names cost
+ * 5 % of an ingest (profile) and a walk over every key more, so the others are searched first and
+ * walked only when the text may hold a hazard.
+ */
+function hazardOf(text: string, envelope: object, data: object, maxDepth: number): Hazard | null {
+  if (maxDepth >= 2) {
+    const second = text.indexOf('{', text.indexOf('{') + 1);
+    const flat = text.indexOf('{', second + 1) < 0 && !text.includes('[');
+    if (flat && !Object.hasOwn(envelope, '__proto__') && !Object.hasOwn(data, '__proto__')) return null;
+  }
+  return mayHoldHazard(text, maxDepth) ? findHazard(envelope, 1, maxDepth) : null;
+}
+
+/**
  * Whether `text` may hold a hazard, so that the parsed value must be walked: a forbidden key
  * needs its name in the text (or a `\u` escape that spells it), nesting deeper than `maxDepth`
- * needs more opening brackets than that. Most bodies have neither, and ruling them out by native
- * text search costs less than visiting every key of the parsed payload.
+ * needs more opening brackets than that.
  */
 function mayHoldHazard(text: string, maxDepth: number): boolean {
   if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) return true;
@@ -184,7 +202,7 @@ export function parseWebhook(body: RawBody, options?: ParseOptions): ParseResult
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return fail(body, createParseError('invalid-data', { path: '$.data', expected: 'object', received: describeValue(data) }, eventType));
   }
-  const hazard = mayHoldHazard(text, maxDepth) ? findHazard(envelope, 1, maxDepth) : null;
+  const hazard = hazardOf(text, envelope, data, maxDepth);
   if (hazard !== null) return fail(body, hazardError(hazard, eventType, maxDepth));
 
   const record = data as Record<string, unknown>;
