@@ -4,7 +4,16 @@
  * rarely): a push, and a spread `[...list, item]` too, reserves room for 17 entries, about 180
  * bytes where 56 do (measured), in every session the garbage collector then copies and marks.
  */
-export const appended = <T>(list: readonly T[], item: T): readonly T[] => list.concat([item]);
+export function appended<T>(list: readonly T[], item: T): readonly T[] {
+  // Array literals for the usual lengths: `concat` made a one-item array and took its generic
+  // path each time (1.9 % of an ingest in a profile, for the operators' lists alone).
+  switch (list.length) {
+    case 0: return [item];
+    case 1: return [list[0]!, item];
+    case 2: return [list[0]!, list[1]!, item];
+    default: return list.concat([item]);
+  }
+}
 
 /**
  * The empty list such lists start as, shared: a session that never has a chatbot, a forward or
