@@ -5,8 +5,9 @@
  * bytes where 56 do (measured), in every session the garbage collector then copies and marks.
  */
 export function appended<T>(list: readonly T[], item: T): readonly T[] {
-  // Array literals for the usual lengths: `concat` made a one-item array and took its generic
-  // path each time (1.9 % of an ingest in a profile, for the operators' lists alone).
+  // Array literals (exact size too) for the usual lengths: `concat` made a one-item array and took
+  // its generic path each time (1.9 % of an ingest in a CPU profile; the literals run 1.3 % fewer
+  // of the pipeline's instructions, callgrind).
   switch (list.length) {
     case 0: return [item];
     case 1: return [list[0]!, item];
