@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createMemoryStore, createPackedLog, createTracker, parseWebhook, type StoreRecord } from 'mluvii-state';
-import { ByteReader, ByteWriter } from '../src/store/eventCodec.js';
+import { ByteReader, ByteWriter, WordList } from '../src/store/eventCodec.js';
+import { parseTimestampUs } from '../src/catalogue/timestamp.js';
 import { loadFixtures } from './support/fixtures.js';
+import { timestampText } from './support/arbitraries.js';
 
 /** JSON values as JSON.parse makes them, "__proto__" keys, lone surrogates and -0 included. */
 const jsonValue = fc.jsonValue({ depthSize: 'small' });
@@ -13,11 +15,12 @@ const jsonObject = fc.dictionary(key, jsonValue, { maxKeys: 30, noNullPrototype:
 // formed take the native UTF-8 writer, the others the codec's own loop).
 const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary', minLength: 14, maxLength: 80 }), fc.string({ unit: 'grapheme', minLength: 14, maxLength: 80 }));
 
-function roundTrip(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const writer = new ByteWriter();
+function roundTrip(value: Record<string, unknown>, keys: readonly string[], words?: WordList, timeKey: string | null = null, timeUs = 0): Record<string, unknown> {
+  // A small first capacity: texts written as words or timestamps grow the buffer too.
+  const writer = new ByteWriter(8, words);
   writer.byte(0xaa); // a record does not start at offset 0
-  writer.object(value, keys);
-  const reader = new ByteReader(writer.bytes, 1);
+  writer.object(value, keys, timeKey, timeUs);
+  const reader = new ByteReader(writer.bytes, 1, words);
   const back = reader.object(keys);
   expect(reader.at).toBe(writer.length);
   return back;
@@ -37,6 +40,25 @@ describe('payload codec', () => {
       const value = { s, [s]: s };
       expect(JSON.stringify(roundTrip(value, ['s']))).toBe(JSON.stringify(value));
     }), { numRuns: 500 });
+  });
+
+  it('round-trips string values written as words of a shared list and the payload\'s own timestamp, exactly, and shorter', () => {
+    const words = new WordList(['Chat', 'Default', 'ChatMessage', '', 'GuestLeft']);
+    const value = fc.oneof(fc.constantFrom(...words.words, 'Chatx', 'chat'), timestampText, jsonValue);
+    fc.assert(fc.property(fc.dictionary(key, value, { maxKeys: 12, noNullPrototype: true }), fc.option(timestampText, { nil: undefined }), (object, time) => {
+      // The timestamp goes under key "time", as the event's own time field, with what it parses to.
+      const payload = time === undefined ? object : { ...object, time };
+      const us = time === undefined ? 0 : parseTimestampUs(time)!;
+      const back = roundTrip(payload, ['time'], words, time === undefined ? null : 'time', us);
+      expect(JSON.stringify(back)).toBe(JSON.stringify(payload));
+    }), { numRuns: 500 });
+    const payload = { channel: 'Chat', source: 'Default', time: '2024-05-06T08:00:03.925210+02:00' };
+    const plain = new ByteWriter();
+    plain.object(payload, []);
+    const packed = new ByteWriter(8, words);
+    packed.object(payload, [], 'time', parseTimestampUs(payload.time)!);
+    // Texts: a length byte and their UTF-8; a word: its index; the timestamp: 8 + 2 bytes.
+    expect(packed.length).toBe(plain.length - (1 + 4) - (1 + 7) - (1 + 32) + 1 + 1 + 10);
   });
 
   it('keeps objects of any size (entry counts beyond two varint bytes), nested too', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatTimestampUs, parseTimestamp, parseTimestampUs } from 'mluvii-state';
-import { timestampParts, type TimestampParts } from './support/arbitraries.js';
+import { formatOffsetTimestamp, offsetCodeOf } from '../src/catalogue/timestamp.js';
+import { timestampParts, timestampText, type TimestampParts } from './support/arbitraries.js';
 
 /** Independent model: Date.UTC for the whole seconds, plus the fraction, minus the offset. */
 function modelUs(p: TimestampParts): number {
@@ -63,5 +64,35 @@ describe('parseTimestampUs', () => {
     fc.assert(fc.property(fc.integer({ min: -2_000_000_000_000_000, max: Number.MAX_SAFE_INTEGER }), (us) => {
       expect(parseTimestampUs(formatTimestampUs(us))).toBe(us);
     }));
+  });
+});
+
+describe('offsetCodeOf / formatOffsetTimestamp (how the packed log keeps a payload\'s timestamp)', () => {
+  it('gives back every text of the form mluvii sends, exactly, from its microseconds and offset code', () => {
+    const mluviiForm = fc.tuple(timestampParts, fc.boolean()).map(([p, negativeZero]) => {
+      const text = render({ ...p, fraction: p.fraction.padEnd(6, '0').slice(0, 6), zulu: false }, '.');
+      return negativeZero && p.offsetMinutes === 0 ? text.replace('+00:00', '-00:00') : text;
+    });
+    fc.assert(fc.property(mluviiForm, (text) => {
+      const us = parseTimestampUs(text)!;
+      const code = offsetCodeOf(text, us);
+      // Taken for every year but the edges of the exact range (offsets move them a day).
+      const year = Number(text.slice(0, 4));
+      if (year > 1900 && year < 2199) expect(code).toBeGreaterThanOrEqual(0);
+      if (code >= 0) expect(formatOffsetTimestamp(us, code)).toBe(text);
+    }), { numRuns: 2000 });
+  });
+
+  it('declines years whose microseconds a double cannot hold exactly', () => {
+    for (const text of ['0001-01-01T00:00:00.000001-00:00', '9999-12-31T23:59:59.999999+14:00', '1899-12-31T23:59:59.999999+00:00', '2200-01-01T00:00:00.000000+00:00']) {
+      expect(offsetCodeOf(text, parseTimestampUs(text)!), text).toBe(-1);
+    }
+  });
+
+  it('declines every other form parseTimestampUs accepts', () => {
+    fc.assert(fc.property(timestampText, (text) => {
+      fc.pre(!/^.{19}\.\d{6}[+-]\d\d:\d\d$/.test(text));
+      expect(offsetCodeOf(text, parseTimestampUs(text)!)).toBe(-1);
+    }), { numRuns: 2000 });
   });
 });

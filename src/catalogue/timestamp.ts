@@ -120,3 +120,35 @@ export function formatTimestampUs(us: number): string {
   const iso = new Date(ms).toISOString(); // yyyy-mm-ddThh:mm:ss.SSSZ
   return `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
 }
+
+/** 1900-01-01 and 2200-01-01 in epoch µs: between them every step of parsing is exact in a double. */
+const EXACT_FROM_US = -2_208_988_800_000_000;
+const EXACT_TO_US = 7_258_118_400_000_000;
+
+/**
+ * For a text and the microseconds {@link parseTimestampUs} made of it: whether the text is in the
+ * one form mluvii's payloads use, `yyyy-MM-ddTHH:mm:ss.ffffff±hh:mm` (six fraction digits after
+ * a dot, a numeric offset), of a year whose microseconds are exact (1900 to 2199), so that
+ * {@link formatOffsetTimestamp} of the microseconds and this code gives the text back exactly.
+ * The code is the offset in minutes, plus 2048 for a minus sign (which `-00:00` keeps); -1 for
+ * other texts.
+ */
+export function offsetCodeOf(text: string, us: number): number {
+  if (text.length !== 32 || text.charCodeAt(19) !== 46 || !(us >= EXACT_FROM_US && us < EXACT_TO_US)) return -1; // .
+  const sign = text.charCodeAt(26);
+  if (sign !== 43 && sign !== 45) return -1; // + -
+  const minutes = digits(text, 27, 2) * 60 + digits(text, 30, 2);
+  return sign === 45 ? minutes + 2048 : minutes;
+}
+
+const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/** The text of `us` in the form {@link offsetCodeOf} describes, at the offset its `code` gives. */
+export function formatOffsetTimestamp(us: number, code: number): string {
+  const minutes = code & 2047;
+  const localUs = us + (code >= 2048 ? -minutes : minutes) * US_PER_MINUTE;
+  const seconds = Math.floor(localUs / 1_000_000);
+  const fraction = String(localUs - seconds * 1_000_000).padStart(6, '0');
+  const dateTime = new Date(seconds * 1000).toISOString().slice(0, 19); // yyyy-MM-ddTHH:mm:ss
+  return `${dateTime}.${fraction}${code >= 2048 ? '-' : '+'}${two(Math.floor(minutes / 60))}:${two(minutes % 60)}`;
+}

@@ -10,9 +10,14 @@
  * the schema's in schema order, spend one byte per key plus the value; anything else (other keys,
  * other order, nested objects) round-trips exactly too, key order included. Strings are UTF-8,
  * lone surrogates kept (WTF-8), so `decode(encode(x))` deep-equals `x` for every JSON value.
+ *
+ * Two kinds of an object's string values are written shorter, when writer and reader share what
+ * it takes: a word of a {@link WordList} (the enum values every payload repeats) as its index, and
+ * the payload's own timestamp, given with its parsed microseconds, as those and its offset.
  */
 
 import { constants } from 'node:buffer';
+import { formatOffsetTimestamp, offsetCodeOf } from '../catalogue/timestamp.js';
 
 const NULL = 0;
 const FALSE = 1;
@@ -23,6 +28,8 @@ const FLOAT = 5; // any other number, 8 bytes little-endian
 const STRING = 6;
 const ARRAY = 7;
 const OBJECT = 8;
+const WORD = 9; // a word of the shared WordList, varint of its index
+const TIMESTAMP = 10; // epoch µs (8 bytes little-endian), then the offset code (2 bytes), see timestamp.ts
 
 const TAG_MASK = 0x0f;
 /** Entry key is the next schema key (the cursor's). */
@@ -46,6 +53,26 @@ type Utf8Write = (this: Buffer, text: string, offset: number, maxBytes: number) 
 const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write
   ?? function (this: Buffer, text: string, offset: number, maxBytes: number) { return this.write(text, offset, maxBytes, 'utf8'); };
 
+/**
+ * Strings a writer and its readers both know, written as their index. Only texts up to the longest
+ * word are looked up: a failed lookup hashes the whole text.
+ */
+export class WordList {
+  private readonly index: Map<string, number>;
+  readonly maxLength: number;
+  constructor(readonly words: readonly string[]) {
+    this.index = new Map(words.map((word, i) => [word, i]));
+    this.maxLength = Math.max(0, ...words.map((word) => word.length));
+  }
+
+  /** The index of `text`, or -1. */
+  indexOf(text: string): number {
+    return text.length <= this.maxLength ? this.index.get(text) ?? -1 : -1;
+  }
+}
+
+const NO_WORDS = new WordList([]);
+
 /** A growable byte buffer written front to back. */
 export class ByteWriter {
   /** A Buffer (a Uint8Array with Node's native string writers). */
@@ -53,8 +80,9 @@ export class ByteWriter {
   private view: DataView;
   length = 0;
 
-  constructor(capacity = 1 << 16) {
-    this.bytes = Buffer.alloc(capacity);
+  constructor(capacity = 1 << 16, private readonly words: WordList = NO_WORDS) {
+    // Not zero-filled: only written bytes are ever read.
+    this.bytes = Buffer.allocUnsafeSlow(capacity);
     this.view = new DataView(this.bytes.buffer);
   }
 
@@ -65,7 +93,7 @@ export class ByteWriter {
     if (needed > MAX_BYTES) throw new RangeError(`a packed log holds at most ${MAX_BYTES} bytes`);
     let capacity = this.bytes.length;
     while (capacity < needed) capacity = Math.min(Math.ceil(capacity * 1.5), MAX_BYTES);
-    const grown = Buffer.alloc(capacity);
+    const grown = Buffer.allocUnsafeSlow(capacity);
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
     this.view = new DataView(grown.buffer);
@@ -190,8 +218,13 @@ export class ByteWriter {
     }
   }
 
-  /** An object's entries; keys found in `keys` (in that order) cost one bit. */
-  object(object: Readonly<Record<string, unknown>>, keys: readonly string[]): void {
+  /**
+   * An object's entries; keys found in `keys` (in that order) cost one bit, string values that are
+   * words of the writer's {@link WordList} their index, and the payload's own timestamp (the value
+   * of `timeKey`, whose text parses to `timeUs`), when it is in the form mluvii sends (see
+   * `offsetCodeOf`), 10 bytes instead of 33.
+   */
+  object(object: Readonly<Record<string, unknown>>, keys: readonly string[], timeKey: string | null = null, timeUs = 0): void {
     // The hot path of every ingest: one pass, one capacity check per entry, scalars inline.
     this.reserve(2);
     const countAt = this.length;
@@ -217,8 +250,9 @@ export class ByteWriter {
       if (value === null) {
         this.bytes[headAt] = head | NULL;
       } else if (typeof value === 'string') {
-        this.bytes[headAt] = head | STRING;
-        this.string(value);
+        // The tag is known once the text is written (which may move `bytes`).
+        const tag = this.text(value, key === timeKey ? timeUs : null);
+        this.bytes[headAt] = head | tag;
       } else if (typeof value === 'number' && value >= 0 && value <= 0x3fff_ffff && (value | 0) === value && !Object.is(value, -0)) {
         this.bytes[headAt] = head | UINT;
         this.varint(value);
@@ -233,6 +267,30 @@ export class ByteWriter {
     } else {
       this.widenCount(countAt, count);
     }
+  }
+
+  /**
+   * A string value of an object: as a word, as a timestamp (`us`: what it parses to, if it is the
+   * payload's own), or as text. Returns the tag it wrote the content of.
+   */
+  private text(value: string, us: number | null): number {
+    if (us !== null) {
+      const offset = offsetCodeOf(value, us);
+      if (offset >= 0) {
+        this.reserve(10);
+        this.view.setFloat64(this.length, us, true);
+        this.view.setUint16(this.length + 8, offset, true);
+        this.length += 10;
+        return TIMESTAMP;
+      }
+    }
+    const word = this.words.indexOf(value);
+    if (word < 0) {
+      this.string(value);
+      return STRING;
+    }
+    this.varint(word);
+    return WORD;
   }
 
   /** Rewrites a two-byte entry count that overflowed: moves the entries up to make room. */
@@ -255,7 +313,8 @@ const NO_KEYS: readonly string[] = [];
 /** Reads what {@link ByteWriter} wrote. */
 export class ByteReader {
   private view: DataView;
-  constructor(readonly bytes: Uint8Array, public at: number) {
+  /** `words`: the writer's {@link WordList}. */
+  constructor(readonly bytes: Uint8Array, public at: number, private readonly words: WordList = NO_WORDS) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -323,6 +382,17 @@ export class ByteReader {
         return array;
       }
       case OBJECT: return this.object(NO_KEYS);
+      case WORD: {
+        const word = this.words.words[this.varint()];
+        if (word === undefined) throw new RangeError('corrupt encoding: a word the reader does not know');
+        return word;
+      }
+      case TIMESTAMP: {
+        const us = this.view.getFloat64(this.at, true);
+        const offset = this.view.getUint16(this.at + 8, true);
+        this.at += 10;
+        return formatOffsetTimestamp(us, offset);
+      }
       default: throw new RangeError(`corrupt encoding: tag ${tag}`);
     }
   }

@@ -7,10 +7,11 @@
  *
  * Dead letters and re-deliveries are rare and kept as the objects they are.
  */
-import { EVENT_CATALOGUE, EVENT_TYPES, typeCodeOf, type EventType } from '../catalogue/catalogue.js';
+import { EVENT_CATALOGUE, EVENT_TYPES, GENERIC_ACTIVITY_TYPES, typeCodeOf, type EventType } from '../catalogue/catalogue.js';
+import * as ENUMS from '../catalogue/enums.js';
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
 import type { NormalizedEvent } from '../types.js';
-import { ByteReader, ByteWriter } from './eventCodec.js';
+import { ByteReader, ByteWriter, WordList } from './eventCodec.js';
 import type { DeadLetter, Redelivery, StoreRecord } from './eventStore.js';
 
 /** Tables by the event's `typeCode` (1 + index in EVENT_TYPES; 0 for unknown types and non-events). */
@@ -19,6 +20,13 @@ const TYPE_OF_CODE: (EventType | null)[] = [null, ...EVENT_TYPES];
 const KEYS_OF_CODE: (readonly string[])[] = [[], ...EVENT_TYPES.map((type) => Object.keys(EVENT_CATALOGUE[type].schema.properties as object))];
 const RANK_OF_CODE = Uint8Array.from([0, ...EVENT_TYPES.map((type) => EVENT_CATALOGUE[type].rank)]);
 const TIMED_CODE = Uint8Array.from([0, ...EVENT_TYPES.map((type) => (EVENT_CATALOGUE[type].timeField === null ? 0 : 1))]);
+/** The key of each type's own time field, or null. */
+const TIME_KEY_OF_CODE: (string | null)[] = [null, ...EVENT_TYPES.map((type) => EVENT_CATALOGUE[type].timeField)];
+/**
+ * What payloads repeat: the known enum values (channel, source, client, statuses, reasons) and the
+ * generic activities' `type`. A word costs one byte in place of its text (about 8 of them).
+ */
+const PAYLOAD_WORDS = new WordList([...new Set<string>([...Object.values(ENUMS).flat(), ...GENERIC_ACTIVITY_TYPES])]);
 
 const EVENT = 0;
 const OTHER = 1;
@@ -68,7 +76,7 @@ export class PackedLog {
    * chunk starts small and grows up to it, so a tracker holding a few events holds little memory.
    */
   constructor(private readonly chunkBytes = CHUNK_BYTES) {
-    this.chunks = [new ByteWriter(Math.min(1 << 16, chunkBytes))];
+    this.chunks = [new ByteWriter(Math.min(1 << 16, chunkBytes), PAYLOAD_WORDS)];
   }
 
   /** The reader, placed at the record in `slot`. */
@@ -76,7 +84,7 @@ export class PackedLog {
     const chunk = this.chunkOf[slot]!;
     const bytes = this.chunks[chunk]!.bytes;
     let reader = this.readers[chunk];
-    if (reader === undefined || reader.bytes !== bytes) this.readers[chunk] = reader = new ByteReader(bytes, 0);
+    if (reader === undefined || reader.bytes !== bytes) this.readers[chunk] = reader = new ByteReader(bytes, 0, PAYLOAD_WORDS);
     reader.at = this.offsets[slot]!;
     return reader;
   }
@@ -86,7 +94,7 @@ export class PackedLog {
     const last = this.chunks[this.chunks.length - 1]!;
     if (last.length + Math.min(CHUNK_ROOM, this.chunkBytes / 4) <= this.chunkBytes) return last;
     if (this.chunks.length === 0xffff) throw new RangeError(`a packed log holds at most ${0xffff} chunks of ${this.chunkBytes} bytes`);
-    const next = new ByteWriter(this.chunkBytes);
+    const next = new ByteWriter(this.chunkBytes, PAYLOAD_WORDS);
     this.chunks.push(next);
     return next;
   }
@@ -100,7 +108,7 @@ export class PackedLog {
   append(record: StoreRecord): number {
     if (record.kind === 'event') {
       const { event } = record;
-      return this.appendEvent(record.position, record.receivedAt, record.source, event.eventType, event.data as Readonly<Record<string, unknown>>, event.typeCode);
+      return this.appendEvent(record.position, record.receivedAt, record.source, event.eventType, event.data as Readonly<Record<string, unknown>>, event.typeCode, event.time);
     }
     const slot = this.take(record.position, record.receivedAt);
     this.kinds[slot] = OTHER;
@@ -112,8 +120,9 @@ export class PackedLog {
   /**
    * Appends an accepted event given by its payload, which must have been validated when it was
    * accepted (a journal re-reading its bodies need not normalize them first); returns its slot.
+   * `time`: what its own time field parses to, if known (it is then stored in 10 bytes).
    */
-  appendEvent(position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>, code = typeCodeOf(eventType)): number {
+  appendEvent(position: number, receivedAt: number, source: string | null, eventType: string, data: Readonly<Record<string, unknown>>, code = typeCodeOf(eventType), time: number | null = null): number {
     const slot = this.take(position, receivedAt);
     const bytes = this.writer();
     this.kinds[slot] = EVENT;
@@ -122,7 +131,7 @@ export class PackedLog {
     this.offsets[slot] = bytes.length;
     bytes.value(source);
     if (code === 0) bytes.string(eventType);
-    bytes.object(data, KEYS_OF_CODE[code]!);
+    bytes.object(data, KEYS_OF_CODE[code]!, time === null ? null : TIME_KEY_OF_CODE[code]!, time ?? 0);
     this.count = slot + 1; // only now: an encoding that throws leaves no half record
     return slot;
   }
