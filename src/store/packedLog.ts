@@ -24,7 +24,8 @@ const TIMED_CODE = Uint8Array.from([0, ...EVENT_TYPES.map((type) => (EVENT_CATAL
 const TIME_KEY_OF_CODE: (string | null)[] = [null, ...EVENT_TYPES.map((type) => EVENT_CATALOGUE[type].timeField)];
 /**
  * What payloads repeat: the known enum values (channel, source, client, statuses, reasons) and the
- * generic activities' `type`. A word costs one byte in place of its text (about 8 of them).
+ * generic activities' `type`. A word takes one byte where its text took a length byte and about
+ * eight characters. The list is this process's own: packed bytes are never persisted.
  */
 const PAYLOAD_WORDS = new WordList([...new Set<string>([...Object.values(ENUMS).flat(), ...GENERIC_ACTIVITY_TYPES])]);
 
