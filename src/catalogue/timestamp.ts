@@ -115,10 +115,14 @@ export function parseTimestamp(text: string): Timestamp | null {
  * e.g. `2024-05-06T13:31:14.630270Z`. This is the form every view uses.
  */
 export function formatTimestampUs(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const micros = us - ms * 1000;
-  const iso = new Date(ms).toISOString(); // yyyy-mm-ddThh:mm:ss.SSSZ
-  return `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+  return `${dateTimeOfUs(us)}Z`;
+}
+
+/** `yyyy-MM-ddTHH:mm:ss.ffffff` of epoch µs, read as UTC (the date's year extended past 9999). */
+function dateTimeOfUs(us: number): string {
+  const seconds = Math.floor(us / 1_000_000);
+  const fraction = String(us - seconds * 1_000_000).padStart(6, '0');
+  return `${new Date(seconds * 1000).toISOString().slice(0, -5)}.${fraction}`; // drops ".SSSZ"
 }
 
 /** 1900-01-01 and 2200-01-01 in epoch µs: between them every step of parsing is exact in a double. */
@@ -147,8 +151,5 @@ const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 export function formatOffsetTimestamp(us: number, code: number): string {
   const minutes = code & 2047;
   const localUs = us + (code >= 2048 ? -minutes : minutes) * US_PER_MINUTE;
-  const seconds = Math.floor(localUs / 1_000_000);
-  const fraction = String(localUs - seconds * 1_000_000).padStart(6, '0');
-  const dateTime = new Date(seconds * 1000).toISOString().slice(0, 19); // yyyy-MM-ddTHH:mm:ss
-  return `${dateTime}.${fraction}${code >= 2048 ? '-' : '+'}${two(Math.floor(minutes / 60))}:${two(minutes % 60)}`;
+  return `${dateTimeOfUs(localUs)}${code >= 2048 ? '-' : '+'}${two(Math.floor(minutes / 60))}:${two(minutes % 60)}`;
 }
