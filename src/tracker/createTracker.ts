@@ -14,7 +14,7 @@ import { noFolder } from '../fold/noFold.js';
 import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
 import { findParticipation, PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
 import { appended } from '../fold/appended.js';
-import { createStreamFold, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
+import { createStreamFold, SortTimeColumn, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
 import { getIdentity, identityKeyOf, identityKeyOfText, sameContent } from '../catalogue/identity.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
 import { isLoggedStore, isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
@@ -354,6 +354,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    */
   const log = isLoggedStore(store) ? store.log : createPackedLog();
   const ownLog = !isLoggedStore(store);
+  /** Where the streams keep their events' sort times, by slot of `log`. */
+  const sortTimes = new SortTimeColumn();
   /** Identity -> slot of the accepted event that holds it. */
   const identities = new IdentityIndex();
   /**
@@ -418,7 +420,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     if (recent !== undefined && recent.id === id) return recent;
     let stream = streams.get(id);
     if (stream === undefined) {
-      stream = createStreamFold(id, folderFor(id), log);
+      stream = createStreamFold(id, folderFor(id), log, sortTimes);
       streams.set(id, stream);
     }
     if (entry >= 0) recentStreams[entry] = stream;
