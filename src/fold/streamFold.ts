@@ -88,6 +88,12 @@ export function createStreamFold<State>(id: string, folder: Folder<State>, log: 
 export class StreamFold<State> {
   /** Log slots of the stream's events, in canonical order. */
   readonly slots: number[] = [];
+  /**
+   * Sort time of the last of them, kept here too: an in-order event compares against it only, and
+   * reading it from the shared column cost a cache miss per event (the stream's last event was
+   * written there long before, among the day's others).
+   */
+  private lastSortTime = -Infinity;
   /** Process anomalies of the events whose current fold raises some, by slot; `null` when none. */
   anomalies: Map<number, ProcessAnomaly[]> | null = null;
   state: State;
@@ -121,8 +127,7 @@ export class StreamFold<State> {
   private sortTimeOf(event: NormalizedEvent): number {
     if (event.time !== null) return event.time;
     if (event.eventType === 'SessionCreated') return -Infinity;
-    const { slots } = this;
-    return slots.length === 0 ? -Infinity : this.sortTimes.get(slots[slots.length - 1]!);
+    return this.lastSortTime;
   }
 
   /** Index where an event belongs: after every entry that sorts before or equal to it. */
@@ -131,7 +136,7 @@ export class StreamFold<State> {
     let low = 0;
     let high = slots.length;
     // The usual case, an event later than the stream's last: no search.
-    if (high > 0 && sortTimes.get(slots[high - 1]!) < sortTime) return high;
+    if (high > 0 && this.lastSortTime < sortTime) return high;
     while (low < high) {
       const mid = (low + high) >>> 1;
       const other = slots[mid]!;
@@ -163,8 +168,12 @@ export class StreamFold<State> {
     const sortTime = this.sortTimeOf(event);
     const index = this.placeOf(sortTime, event.rank, slot);
     this.sortTimes.set(slot, sortTime);
-    if (index === this.slots.length) this.slots.push(slot);
-    else this.slots.splice(index, 0, slot);
+    if (index === this.slots.length) {
+      this.slots.push(slot);
+      this.lastSortTime = sortTime;
+    } else {
+      this.slots.splice(index, 0, slot);
+    }
     return index;
   }
 
