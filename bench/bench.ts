@@ -5,7 +5,10 @@
  * - floor: `JSON.parse` of every body alone (no pipeline can beat it);
  * - pipeline: `tracker.ingest` of every body (parse, validate, normalize, dedupe, store, fold);
  * - actor baseline: what one would hand-roll with XState used raw: parse, then one actor per
- *   session (and per session × operator) fed the same machine events.
+ *   session (and per session × operator) fed the same machine events;
+ * - stages: the pipeline built up one layer at a time (parse; validate and normalize; store;
+ *   dedupe and fold), so that each layer's cost per event shows, and with it what share of the
+ *   floor the pipeline could reach if every layer after a given one cost nothing.
  *
  * Timings on a shared machine vary by about ten per cent from run to run, so the baselines and the
  * pipeline are measured in alternating rounds and the median of the per-round ratios is reported.
@@ -15,7 +18,7 @@
 import { createActor, type AnyActorRef } from 'xstate';
 import { parseArgs } from 'node:util';
 import { generateStream } from '../src/generate/generateStream.js';
-import { createTracker, type TrackerStats } from '../src/index.js';
+import { createMemoryStore, createTracker, parseWebhook, type Tracker, type TrackerStats } from '../src/index.js';
 import { participationMachine, sessionMachine } from '../machines/index.js';
 
 const { values } = parseArgs({
@@ -48,26 +51,30 @@ function rate(label: string, run: () => void | Promise<void>): Promise<number> {
     await run();
     const seconds = (performance.now() - start) / 1000;
     const perSecond = lines.length / seconds;
-    console.log(`${label.padEnd(34)} ${Math.round(perSecond).toLocaleString('en').padStart(11)} events/s  (${seconds.toFixed(2)} s)`);
+    console.log(`${label.padEnd(48)} ${Math.round(perSecond).toLocaleString('en').padStart(11)} events/s  (${seconds.toFixed(2)} s)`);
     return perSecond;
   })();
 }
 
-// Floor: JSON.parse alone, the best of its runs after a warm-up (the most favourable to it).
+// Floor: JSON.parse alone, the best of its runs after a warm-up, here and among the stages below
+// (the most favourable to it).
 let sink = 0;
 const parseOnce = () => { for (const line of lines) sink += (JSON.parse(line) as { data: object }).data ? 1 : 0; };
 await rate('JSON.parse (floor, warm-up)', parseOnce);
 let floor = 0;
 for (let round = 0; round < rounds; round++) floor = Math.max(floor, await rate('JSON.parse (floor)', parseOnce));
 
+/** The pipeline as a caller runs it: every body, one `await`ed ingest at a time. */
+async function ingestAll(tracker: Tracker): Promise<void> {
+  for (const line of lines) await tracker.ingest(line);
+}
+
 // Each measurement keeps its objects in its own scope and returns numbers only, so that the
 // heap figures of one are not disturbed by what another left behind.
 async function measurePipeline() {
   const before = heapUsed();
   const tracker = createTracker({ clock: () => 0 });
-  const perSecond = await rate('tracker.ingest (full pipeline)', async () => {
-    for (const line of lines) await tracker.ingest(line);
-  });
+  const perSecond = await rate('tracker.ingest (full pipeline)', () => ingestAll(tracker));
   const heap = heapUsed() - before;
   const stats = tracker.stats();
   return { perSecond, heap, stats };
@@ -111,6 +118,46 @@ async function measureActors() {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * The pipeline's layers, each stage doing all that the one before it does and one layer more:
+ * what a stage adds to the one before is that layer's cost per event, measured in the same rounds
+ * (the machine's speed drifts between the stage rounds and the rounds against the actors).
+ */
+const STAGES: readonly (readonly [label: string, run: () => void | Promise<void>])[] = [
+  ['JSON.parse', parseOnce],
+  ['parseWebhook (+ validate, normalize)', () => { for (const line of lines) sink += parseWebhook(line).ok ? 1 : 0; }],
+  ['+ append to the in-memory store', () => {
+    const store = createMemoryStore();
+    for (const line of lines) {
+      const parsed = parseWebhook(line);
+      if (parsed.ok) store.append({ kind: 'event', position: 0, receivedAt: 0, source: null, event: parsed.event });
+    }
+    sink += store.log.length;
+  }],
+  // The in-memory store is synchronous: an ingest has done all its work when it returns.
+  ['+ dedupe, fold, anomalies (no await)', () => {
+    const tracker = createTracker({ clock: () => 0 });
+    for (const line of lines) void tracker.ingest(line);
+    sink += tracker.stats().applied;
+  }],
+  ['+ await per event (the pipeline)', async () => {
+    const tracker = createTracker({ clock: () => 0 });
+    await ingestAll(tracker);
+    sink += tracker.stats().applied;
+  }],
+];
+const stageMicros: number[][] = STAGES.map(() => []);
+for (let round = 0; round < rounds; round++) {
+  for (const [index, [label, run]] of STAGES.entries()) {
+    gc!();
+    const perSecond = await rate(`stage: ${label}`, run);
+    stageMicros[index]!.push(1e6 / perSecond);
+    // The floor is the best JSON.parse run of the whole bench: the most favourable to it.
+    if (run === parseOnce) floor = Math.max(floor, perSecond);
+  }
+}
+
 const pipelineRates: number[] = [];
 const actorRatios: number[] = [];
 const trackerHeaps: number[] = [];
@@ -139,5 +186,15 @@ console.log(`pipeline / JSON.parse floor:      ${percent(pipeline / floor)}   (t
 console.log(`pipeline / actor baseline:        ${times(median(actorRatios))}   (target >= 3 x; rounds: ${actorRatios.map(times).join(', ')})`);
 console.log(`tracker heap per session:         ${kb(trackerHeap / sessionCount)}   (${closed} of ${sessionCount} closed; includes stored events; target <= 4 KB)`);
 console.log(`actor baseline heap per session:  ${kb(actorHeap / sessionCount)}   (machine state only, no events kept)`);
+console.log('');
+console.log('stages (median of the rounds, µs per event; share: JSON.parse / stage, the most the pipeline could reach if all after it were free)');
+const parseMicros = median(stageMicros[0]!);
+let previous = 0;
+for (const [index, [label]] of STAGES.entries()) {
+  const micros = median(stageMicros[index]!);
+  const added = previous === 0 ? '' : `${micros >= previous ? '+' : ''}${(micros - previous).toFixed(2)}`;
+  console.log(`  ${label.padEnd(40)} ${micros.toFixed(2).padStart(6)} µs  ${added.padStart(6)}  share ${percent(parseMicros / micros)}`);
+  previous = micros;
+}
 console.log(`events: ${stats!.deliveries} delivered, ${stats!.applied} applied; anomalies: ${JSON.stringify(stats!.anomaliesByKind)}`);
 if (sink < 0) console.log(sink);
