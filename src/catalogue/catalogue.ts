@@ -161,3 +161,13 @@ export function isEventType(name: string): name is EventType {
 export function isGenericActivity(eventType: EventType): eventType is GenericActivityEventType {
   return EVENT_CATALOGUE[eventType].schema === S.GenericActivityData;
 }
+
+/**
+ * The values a generic activity's `data.type` may take: its event type without the
+ * `SessionActivity` prefix, or with it (the vendor page's own table shows
+ * `type: "SessionActivityCobrowsingStarted"`); `null` for the other event types. Any other value
+ * contradicts the envelope, and the body cannot be routed safely.
+ */
+export function activityTypeValues(eventType: EventType): readonly [short: string, prefixed: string] | null {
+  return isGenericActivity(eventType) ? [eventType.slice('SessionActivity'.length), eventType] : null;
+}

@@ -1,13 +1,18 @@
 /**
  * `parseWebhook`: raw webhook body in, validated and normalized event (or a structured error) out.
  * It never throws for any input: the receiver must answer mluvii fast and keep what it got.
+ *
+ * Two paths, one result: a body in the canonical form mluvii sends is read by its type's compiled
+ * regular expression (canonicalReader.ts), valid by construction; any other body goes through
+ * `JSON.parse`, the hazard check and the compiled schema check. Both end in `accepted`.
  */
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { EVENT_CATALOGUE, EVENT_TYPES, isGenericActivity, typeCodeOf, type EventSpec, type EventType, type TimeField } from './catalogue.js';
+import { activityTypeValues, EVENT_CATALOGUE, EVENT_TYPES, typeCodeOf, type EventSpec, type EventType, type TimeField } from './catalogue.js';
 import {
   createParseError, describeValue, pointerToJsonPath, type ParseError, type ParseIssue,
 } from './errors.js';
+import { readCanonicalBody } from './canonicalReader.js';
 import { rolesOf, unknownRoles } from './normalize.js';
 import { parseTimestampUs } from './timestamp.js';
 import type { NormalizedEvent, ParseOptions, ParseResult, RawBody } from '../types.js';
@@ -17,7 +22,6 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Default nesting limit; real payloads nest 5 deep at most (callScript choice options). */
 export const DEFAULT_MAX_DEPTH = 32;
 const MAX_ISSUES = 20;
-const GENERIC_PREFIX = 'SessionActivity';
 
 /** What parsing needs of a known event type, found with one lookup per body. */
 interface KnownType {
@@ -26,7 +30,8 @@ interface KnownType {
   readonly typeCode: number;
   readonly spec: EventSpec;
   readonly checker: TypeCheck<TSchema>;
-  readonly generic: boolean;
+  /** For a generic activity, the values its `type` may take ({@link activityTypeValues}). */
+  readonly typeValues: readonly [short: string, prefixed: string] | null;
 }
 
 // One compiled checker per distinct payload schema (the generic activities share one).
@@ -35,7 +40,7 @@ const KNOWN_TYPES = new Map<string, KnownType>(EVENT_TYPES.map((eventType) => {
   const spec = EVENT_CATALOGUE[eventType];
   let checker = checkers.get(spec.schema);
   if (checker === undefined) checkers.set(spec.schema, (checker = TypeCompiler.Compile(spec.schema)));
-  return [eventType, { eventType, typeCode: typeCodeOf(eventType), spec, checker, generic: isGenericActivity(eventType) }];
+  return [eventType, { eventType, typeCode: typeCodeOf(eventType), spec, checker, typeValues: activityTypeValues(eventType) }];
 }));
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -186,6 +191,11 @@ export function parseWebhook(body: RawBody, options?: ParseOptions): ParseResult
   const text = toText(body, maxBytes);
   if (typeof text !== 'string') return fail(body, text);
 
+  // The usual body, canonical: read without JSON.parse, valid by construction (canonicalReader.ts).
+  // Its payload nests two levels deep, which a `maxDepth` below 2 forbids.
+  const canonical = maxDepth >= 2 ? readCanonicalBody(text) : null;
+  if (canonical !== null) return accepted(body, text, KNOWN_TYPES.get(canonical.eventType)!, canonical.data);
+
   let envelope: unknown;
   try {
     envelope = JSON.parse(text);
@@ -209,21 +219,21 @@ export function parseWebhook(body: RawBody, options?: ParseOptions): ParseResult
   const known = KNOWN_TYPES.get(eventType);
   if (known === undefined) return { ok: true, event: buildEvent(eventType, 0, null, record, null, null), text };
 
-  const { spec } = known;
   if (!known.checker.Check(record)) return fail(body, schemaError(known.eventType, record));
 
-  if (known.generic) {
-    // `type` is the event type without its prefix. The vendor page's own table shows
-    // `type: "SessionActivityCobrowsingStarted"`: accept the prefixed form as well; anything else
-    // contradicts the envelope and cannot be routed safely. (Compared in place: no slice per event.)
-    const type = record.type as string;
-    const matches = type === eventType || (type.length === eventType.length - GENERIC_PREFIX.length && eventType.endsWith(type));
-    if (!matches) {
-      const subtype = eventType.slice(GENERIC_PREFIX.length);
-      return fail(body, createParseError('activity-type-mismatch', { path: '$.data.type', expected: `"${subtype}"`, received: describeValue(record.type) }, eventType));
+  if (known.typeValues !== null) {
+    const [short, prefixed] = known.typeValues;
+    if (record.type !== short && record.type !== prefixed) {
+      return fail(body, createParseError('activity-type-mismatch', { path: '$.data.type', expected: `"${short}"`, received: describeValue(record.type) }, eventType));
     }
   }
 
+  return accepted(body, text, known, record);
+}
+
+/** The result for a payload of a known type that passed its schema: its timestamps parsed, normalized. */
+function accepted(body: RawBody, text: string, known: KnownType, record: Record<string, unknown>): ParseResult {
+  const { spec, eventType } = known;
   const timeText = timeTextOf(record, spec.timeField);
   let time: number | null = null;
   if (timeText !== null) {
@@ -233,8 +243,7 @@ export function parseWebhook(body: RawBody, options?: ParseOptions): ParseResult
   if (eventType === 'SessionEnded' && typeof record.started === 'string' && parseTimestampUs(record.started) === null) {
     return fail(body, timestampError(eventType, 'started', record.started));
   }
-
-  return { ok: true, event: buildEvent(known.eventType, known.typeCode, spec, record, timeText, time), text };
+  return { ok: true, event: buildEvent(eventType, known.typeCode, spec, record, timeText, time), text };
 }
 
 /**
