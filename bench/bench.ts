@@ -187,14 +187,15 @@ console.log(`pipeline / actor baseline:        ${times(median(actorRatios))}   (
 console.log(`tracker heap per session:         ${kb(trackerHeap / sessionCount)}   (${closed} of ${sessionCount} closed; includes stored events; target <= 4 KB)`);
 console.log(`actor baseline heap per session:  ${kb(actorHeap / sessionCount)}   (machine state only, no events kept)`);
 console.log('');
-console.log('stages (median of the rounds, µs per event; share: JSON.parse / stage, the most the pipeline could reach if all after it were free)');
-const parseMicros = median(stageMicros[0]!);
-let previous = 0;
+// What a layer adds and a stage's share are taken within each round, then the median of the
+// rounds: the machine's speed drifts from round to round more than within one.
+console.log('stages (µs per event; what the layer adds; share: JSON.parse / stage, the most the pipeline could reach if all after it were free; medians of the rounds)');
+const inRounds = (index: number, f: (round: number) => number) => median(stageMicros[index]!.map((_, round) => f(round)));
 for (const [index, [label]] of STAGES.entries()) {
   const micros = median(stageMicros[index]!);
-  const added = previous === 0 ? '' : `${micros >= previous ? '+' : ''}${(micros - previous).toFixed(2)}`;
-  console.log(`  ${label.padEnd(40)} ${micros.toFixed(2).padStart(6)} µs  ${added.padStart(6)}  share ${percent(parseMicros / micros)}`);
-  previous = micros;
+  const added = index === 0 ? '' : inRounds(index, (round) => stageMicros[index]![round]! - stageMicros[index - 1]![round]!).toFixed(2);
+  const share = inRounds(index, (round) => stageMicros[0]![round]! / stageMicros[index]![round]!);
+  console.log(`  ${label.padEnd(40)} ${micros.toFixed(2).padStart(6)} µs  ${added.padStart(6)}  share ${percent(share)}`);
 }
 console.log(`events: ${stats!.deliveries} delivered, ${stats!.applied} applied; anomalies: ${JSON.stringify(stats!.anomaliesByKind)}`);
 if (sink < 0) console.log(sink);
