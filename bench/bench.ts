@@ -2,7 +2,8 @@
  * `npm run bench`: throughput and memory of the tracker, as ratios against baselines measured in
  * the same process run.
  *
- * - floor: `JSON.parse` of every body alone (no pipeline can beat it);
+ * - floor: `JSON.parse` of every body alone, what reading the bodies as JSON costs (parseWebhook
+ *   reads most of them without it, see src/catalogue/canonicalReader.ts);
  * - pipeline: `tracker.ingest` of every body (parse, validate, normalize, dedupe, store, fold);
  * - actor baseline: what one would hand-roll with XState used raw: parse, then one actor per
  *   session (and per session × operator) fed the same machine events;
@@ -11,8 +12,9 @@
  *   floor the pipeline could reach if every layer after a given one cost nothing. (An ingest
  *   not awaited measured no faster than the awaited loop, so the last stage is the pipeline.)
  *
- * Timings on a shared machine vary by about ten per cent from run to run, so the baselines and the
- * pipeline are measured in alternating rounds and the median of the per-round ratios is reported.
+ * Timings on a shared machine vary by a tenth or more from run to run (by half within a run, at
+ * times), so the baselines and the pipeline are measured in alternating rounds and the median of
+ * the per-round ratios is reported.
  *
  * Options: --sessions N (default 90000), --seed S, --rounds R (default 3).
  */
