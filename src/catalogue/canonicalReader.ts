@@ -81,8 +81,8 @@ function valueReader(schema: TSchema): ValueReader | null {
   if (kind === 'Unknown' && Object.keys(schema).length === 0) return NULL;
   if (kind === 'Union' && Object.keys(schema).every((key) => key === 'anyOf')) {
     const members = schema.anyOf as TSchema[];
-    if (members.length !== 2 || !members.some((member) => member[Kind] === 'Null' && isPlain(member))) return null;
-    const other = members.find((member) => member[Kind] !== 'Null')!;
+    const other = members.find((member) => member[Kind] !== 'Null');
+    if (members.length !== 2 || other === undefined || !members.some((member) => member[Kind] === 'Null' && isPlain(member))) return null;
     const inner = scalarReader(other);
     // A nullable object or record: only its null is read here.
     if (inner === null || inner === NULL) return NULL;
