@@ -72,25 +72,29 @@ function scalarReader(schema: TSchema): ValueReader | null {
   }
 }
 
-/** The value `null`, where the schema allows it; `X | null` of a scalar X; a plain scalar; or null (no reader). */
+/** `null`, or what `inner` reads. */
+const orNull = (inner: ValueReader): ValueReader => ({
+  pattern: `(?:null|${inner.pattern})`,
+  groups: inner.groups,
+  expression: (i) => `m[${i}] === undefined ? null : ${inner.expression(i)}`,
+});
+
+/**
+ * A plain scalar; `X | null` of a scalar X; for free-form JSON (hero cards, call scripts, chatbot
+ * message contents), its usual values, `null` or a string; for a nullable object or record, its
+ * `null`. Otherwise null: no reader.
+ */
 function valueReader(schema: TSchema): ValueReader | null {
   const scalar = scalarReader(schema);
   if (scalar !== null) return scalar;
   const kind = schema[Kind];
-  // Free-form JSON (hero cards, call scripts): its usual value, null, is read here; others are not.
-  if (kind === 'Unknown' && Object.keys(schema).length === 0) return NULL;
+  if (kind === 'Unknown' && Object.keys(schema).length === 0) return orNull(STRING);
   if (kind === 'Union' && Object.keys(schema).every((key) => key === 'anyOf')) {
     const members = schema.anyOf as TSchema[];
     const other = members.find((member) => member[Kind] !== 'Null');
     if (members.length !== 2 || other === undefined || !members.some((member) => member[Kind] === 'Null' && isPlain(member))) return null;
     const inner = scalarReader(other);
-    // A nullable object or record: only its null is read here.
-    if (inner === null || inner === NULL) return NULL;
-    return {
-      pattern: `(?:null|${inner.pattern})`,
-      groups: inner.groups,
-      expression: (i) => `m[${i}] === undefined ? null : ${inner.expression(i)}`,
-    };
+    return inner === null || inner === NULL ? NULL : orNull(inner);
   }
   return null;
 }
