@@ -48,7 +48,7 @@ describe('parseWebhook on bad input', () => {
 
   it('names what was expected and what was received', () => {
     const { error } = rejected(parseWebhook(joined({ userId: '4' })));
-    expect(error).toMatchObject({ path: '$.data.userId', expected: 'integer', received: 'string "4"', eventType: 'SessionOperatorJoined' });
+    expect(error).toMatchObject({ path: '$.data.userId', expected: 'integer from 1 to 2^53-1', received: 'string "4"', eventType: 'SessionOperatorJoined' });
     expect(error.message).toContain('$.data.userId');
   });
 

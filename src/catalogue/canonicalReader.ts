@@ -1,7 +1,7 @@
 /**
  * A fast reader for bodies in the canonical form mluvii sends: compact JSON, the envelope's two
  * keys in order, then every key of the payload's schema exactly in schema order, each value a
- * scalar its schema allows (an integer of up to 15 digits, a string without escapes, `null`, a
+ * scalar its schema allows (a positive integer of up to 15 digits, a string without escapes, `null`, a
  * boolean; in a free-form field, `null` or a string). One regular expression per event type,
  * compiled from its TypeBox schema, matches such a body and captures its values, and a function
  * generated beside it builds the payload object.
@@ -34,8 +34,11 @@ const KNOWN_WORDS: ReadonlyMap<string, string> = new Map(Object.values(ENUMS).fl
 /** Reads a canonical body of one event type: its payload, or `null` when the body is not canonical. */
 type CanonicalReader = (text: string) => Record<string, unknown> | null;
 
-/** JSON's integers that JSON.parse reads exactly (at most 15 digits: below 2^53). */
-const INTEGER: ValueReader = { pattern: '(-?(?:0|[1-9]\\d{0,14}))', groups: 1, expression: (i) => `+m[${i}]` };
+/**
+ * An id (schemas.ts `Id`): a positive integer of at most 15 digits, which JSON.parse reads exactly
+ * (below 2^53); a longer one takes the general path, where the schema judges it.
+ */
+const POSITIVE_INTEGER: ValueReader = { pattern: '([1-9]\\d{0,14})', groups: 1, expression: (i) => `+m[${i}]` };
 /** A JSON string without escapes or control characters: its text is its value. */
 const STRING: ValueReader = { pattern: '"([^"\\\\\\u0000-\\u001f]*)"', groups: 1, expression: (i) => `m[${i}]` };
 /**
@@ -51,7 +54,7 @@ const NULL: ValueReader = { pattern: 'null', groups: 0, expression: () => 'null'
 
 /** Keys a schema of a kind may carry and still be read here (any other is a constraint not modelled). */
 const PLAIN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  Integer: ['type'],
+  Integer: ['type', 'minimum', 'maximum'],
   String: ['type', 'knownValues'],
   Boolean: ['type'],
   Null: ['type'],
@@ -65,7 +68,8 @@ function isPlain(schema: TSchema): boolean {
 function scalarReader(schema: TSchema): ValueReader | null {
   if (!isPlain(schema)) return null;
   switch (schema[Kind]) {
-    case 'Integer': return INTEGER;
+    case 'Integer':
+      return schema.minimum === 1 && schema.maximum === Number.MAX_SAFE_INTEGER ? POSITIVE_INTEGER : null;
     case 'String': return schema.knownValues === undefined ? STRING : ENUM_STRING;
     case 'Boolean': return BOOLEAN;
     case 'Null': return NULL;

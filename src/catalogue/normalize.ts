@@ -175,6 +175,7 @@ export function rolesOf(eventType: EventType, family: EventFamily, data: Data): 
  */
 export function unknownRoles(eventType: string, data: Data): Roles {
   const sessionId = num(data.sessionId);
-  const inSession = eventType.startsWith('Session') && sessionId !== null;
+  // Only an id a known event could carry (schemas.ts `Id`): `1e21` or -5 must not make a session.
+  const inSession = eventType.startsWith('Session') && sessionId !== null && Number.isSafeInteger(sessionId) && sessionId > 0;
   return roles(inSession ? sessionStream(sessionId) : `unknown:${eventType}`, inSession ? sessionId : null, num(data.tenantId), null, null, null);
 }

@@ -57,6 +57,8 @@ function describeSchema(schema: TSchema): string {
       return 'object';
     case 'Unknown':
       return 'any JSON value';
+    case 'Integer':
+      return schema.minimum === 1 && schema.maximum === Number.MAX_SAFE_INTEGER ? 'integer from 1 to 2^53-1' : 'integer';
     default:
       return String(schema[Kind]).toLowerCase();
   }
