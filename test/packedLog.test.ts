@@ -102,7 +102,23 @@ describe('packed log', () => {
     const appended = Array.from({ length: 3000 }, (_, i) => ({ ...fixtures[i % fixtures.length]!, position: i < 700 ? i + 1 : 2 * i }));
     for (const record of appended) log.append(record);
     expect([...log.records()]).toEqual(appended);
-    expect(() => log.slotOf(5)).toThrow();
+    // Every position finds its slot; a position the log does not hold is an error.
+    for (const [slot, record] of appended.entries()) expect(log.slotOf(record.position)).toBe(slot);
+    expect(() => log.slotOf(701)).toThrow(RangeError);
+  });
+
+  it('truncate leaves the log as it was before the dropped records were appended', () => {
+    const fixtures = records();
+    fc.assert(fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 64, max: 4096 }), (kept, dropped, chunkBytes) => {
+      const all = Array.from({ length: kept + dropped + 50 }, (_, i) => ({ ...fixtures[i % fixtures.length]!, position: i + 1 }));
+      const log = createPackedLog({ chunkBytes });
+      for (const record of all.slice(0, kept + dropped)) log.append(record);
+      log.truncate(kept);
+      expect(log.length).toBe(kept);
+      // Appending again after the cut takes the dropped slots, and reads back as if never dropped.
+      for (const record of all.slice(kept)) log.append(record);
+      expect([...log.records()]).toEqual(all);
+    }), { numRuns: 60 });
   });
 
   it('gives back what was appended whatever the chunk size, records larger than a chunk included', () => {

@@ -71,20 +71,43 @@ describe('webhook receiver over node:http', () => {
     expect((await fetch(`${base}/sessions`)).status).toBe(401);
     expect((await fetch(`${base}/sessions`, { headers: { authorization: AUTH } })).status).toBe(401);
     const get = (path: string) => fetch(`${base}${path}`, { headers: { authorization: READ } });
-    const sessions = (await (await get('/sessions')).json()) as { id: number; status: string }[];
+    const { items: sessions, nextCursor } = (await (await get('/sessions')).json()) as { items: { id: number; status: string }[]; nextCursor: string | null };
     expect(sessions).toEqual(tracker.sessions());
+    expect(nextCursor).toBeNull();
     expect(await (await get(`/sessions/${sessions[0]!.id}`)).json()).toEqual(tracker.session(sessions[0]!.id));
-    expect(await (await get('/sessions?status=closed')).json()).toEqual(tracker.sessions({ status: 'closed' }));
+    expect((await (await get('/sessions?status=closed')).json()).items).toEqual(tracker.sessions({ status: 'closed' }));
     expect((await get('/sessions?status=bogus')).status).toBe(400);
     expect((await get('/sessions/1')).status).toBe(404);
-    expect(await (await get('/operators')).json()).toEqual(tracker.operators());
-    expect(await (await get('/anomalies?kind=invalid-payload')).json()).toHaveLength(1);
+    expect((await (await get('/operators')).json()).items).toEqual(tracker.operators());
+    expect((await (await get('/anomalies?kind=invalid-payload')).json()).items).toHaveLength(1);
     expect(await (await get(`/timeline/${encodeURIComponent(`session:${sessions[0]!.id}`)}`)).json()).toHaveLength(tracker.timeline(`session:${sessions[0]!.id}`).length);
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const metrics = await (await get('/metrics')).text();
     expect(metrics).toMatch(/mluvii_state_events_ingested_total\{event_type="SessionCreated",outcome="applied"\} \d+/);
     expect(metrics).toMatch(/mluvii_state_sessions\{status="closed"\} \d+/);
     expect(metrics).toMatch(/mluvii_state_ingest_seconds_count \d+/);
+  });
+
+  it('pages every listing with a cursor: the pages together are the whole list, in order', async () => {
+    const get = async (path: string) => (await fetch(`${base}${path}`, { headers: { authorization: READ } })).json() as Promise<{ items: unknown[]; nextCursor: string | null }>;
+    for (const [path, whole] of [['/sessions', tracker.sessions()], ['/operators', tracker.operators()], ['/email-threads', tracker.emailThreads()], ['/anomalies', tracker.anomalies()]] as const) {
+      for (const limit of [1, 7, 1000]) {
+        const seen: unknown[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await get(`${path}?limit=${limit}${cursor === null ? '' : `&cursor=${cursor}`}`);
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          seen.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(seen).toEqual(whole);
+      }
+    }
+    // The default page is bounded, and bad paging parameters are a 400, not a crash.
+    expect((await get('/anomalies')).items.length).toBeLessThanOrEqual(100);
+    for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'cursor=-1', 'cursor=x']) {
+      expect((await fetch(`${base}/sessions?${query}`, { headers: { authorization: READ } })).status).toBe(400);
+    }
   });
 
   it('streams state changes and anomalies as Server-Sent Events', async () => {

@@ -5,7 +5,7 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { createGzip } from 'node:zlib';
 import { generateStream } from '../generate/generateStream.js';
-import type { Output } from './replayCommand.js';
+import type { Output } from './output.js';
 
 export interface GenerateCommandOptions {
   readonly seed: string;

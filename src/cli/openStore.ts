@@ -2,7 +2,7 @@
 import type { EventStore } from '../store/eventStore.js';
 import { openJournalStore } from '../store/createJournalStore.js';
 import { createPostgresStore } from '../store/createPostgresStore.js';
-import type { Output } from './replayCommand.js';
+import { redactSecrets, type Output } from './output.js';
 import type { Tracker } from '../tracker/createTracker.js';
 
 export interface OpenedStore {
@@ -12,26 +12,35 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
+export interface OpenStoreOptions {
+  /** Create a journal that does not exist (true for commands that write: replay, serve). */
+  readonly create: boolean;
+  /** Where warnings about the file go (a torn tail cut on open). */
+  readonly warn?: (message: string) => void;
+}
+
+const isPostgresUrl = (location: string) => /^postgres(ql)?:\/\//.test(location);
+
 /** A `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is a journal path. */
-export async function openStore(location: string): Promise<OpenedStore> {
-  if (/^postgres(ql)?:\/\//.test(location)) {
+export async function openStore(location: string, options: OpenStoreOptions): Promise<OpenedStore> {
+  if (isPostgresUrl(location)) {
     const store = await createPostgresStore({ url: location });
     return { store, saveSnapshot: async () => undefined, close: () => store.close() };
   }
-  const journal = await openJournalStore({ path: location });
+  const journal = await openJournalStore({ path: location, create: options.create, ...(options.warn === undefined ? {} : { onWarning: options.warn }) });
   return { store: journal, saveSnapshot: (tracker) => journal.writeSnapshot(tracker.snapshot()), close: () => journal.close() };
 }
 
 /**
  * `--store` for a command: `null` when none was given, `undefined` when it could not be opened
- * (the reason is reported on stderr; the command exits 2).
+ * (the reason is reported on stderr, with any password in a URL redacted; the command exits 2).
  */
-export async function openStoreOption(location: string | undefined, io: Output): Promise<OpenedStore | null | undefined> {
+export async function openStoreOption(location: string | undefined, io: Output, options: { readonly create: boolean }): Promise<OpenedStore | null | undefined> {
   if (location === undefined) return null;
   try {
-    return await openStore(location);
+    return await openStore(location, { create: options.create, warn: (message) => io.err(`mluvii-state: ${message}\n`) });
   } catch (error) {
-    io.err(`mluvii-state: cannot open store ${location}: ${(error as Error).message}\n`);
+    io.err(`mluvii-state: cannot open store ${redactSecrets(location)}: ${redactSecrets((error as Error).message)}\n`);
     return undefined;
   }
 }

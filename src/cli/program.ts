@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runGenerate, type GenerateCommandOptions } from './generateCommand.js';
 import { runServe, type ServeOptions } from './serveCommand.js';
-import { runRebuild, runReplay, type Output, type ReplayCommandOptions } from './replayCommand.js';
+import { runJournal, type JournalCommandOptions } from './journalCommand.js';
+import { runRebuild, runReplay, type ReplayCommandOptions } from './replayCommand.js';
+import { EXIT, type Output } from './output.js';
 
 /**
  * The package version, read from package.json so there is one source of truth. Looked up from
@@ -57,16 +59,30 @@ export function createProgram(io: Output = processOutput): Command {
     .action(async (file: string, options: ReplayCommandOptions) => {
       if (options.session === undefined && options.operator === undefined && options.email === undefined) {
         io.err('mluvii-state: inspect needs --session, --operator or --email\n');
-        process.exitCode = 2;
+        process.exitCode = EXIT.usage;
         return;
       }
-      process.exitCode = await runReplay(file, options, io);
+      process.exitCode = await runReplay(file, options, io, { createStore: false });
     });
 
   entityOptions(program.command('rebuild')
     .description('Re-fold from a store alone (--store) and print what replay printed when the events went in.'))
     .action(async (options: ReplayCommandOptions) => {
       process.exitCode = await runRebuild(options, io);
+    });
+
+  program.command('journal')
+    .description('Check a journal file (verify: exit 1 when damaged) or repair one a start refuses (repair: damaged spans moved aside, every valid record kept).')
+    .argument('<action>', 'verify or repair')
+    .option('--store <path>', 'the journal file')
+    .option('--json', 'print the report as JSON')
+    .action((action: string, options: JournalCommandOptions) => {
+      if (action !== 'verify' && action !== 'repair') {
+        io.err(`mluvii-state: journal ${JSON.stringify(action)}: expected verify or repair\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      process.exitCode = runJournal(action, options, io);
     });
 
   program.command('generate')
@@ -89,6 +105,7 @@ export function createProgram(io: Output = processOutput): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--store <location>', 'a journal file path or postgres:// URL (default: memory only)')
     .option('--insecure-no-auth', 'accept webhooks and reads without credentials (development only)')
+    .option('--shutdown-grace <seconds>', 'on SIGTERM, how long requests in progress may take before their connections are closed', '10')
     .action(async (options: ServeOptions) => {
       process.exitCode = await runServe(options, io);
     });

@@ -8,6 +8,7 @@ import { latestEventMs, replayInto } from '../replay/replay.js';
 import { openStoreOption } from './openStore.js';
 import type { Anomaly, AnomalySeverity } from '../types.js';
 import { formatTable, progressBar } from './format.js';
+import { EXIT, printable, redactSecrets, terminalSafe, type Output } from './output.js';
 
 export interface ReplayCommandOptions {
   readonly json?: boolean;
@@ -15,11 +16,13 @@ export interface ReplayCommandOptions {
   readonly session?: string;
   readonly operator?: string;
   readonly email?: string;
-  /** Journal path (or, later, a PostgreSQL URL) to append to instead of memory. */
+  /** Journal path or PostgreSQL URL to append to instead of memory. */
   readonly store?: string;
 }
 
-export interface Output { out(text: string): void; err(text: string): void; isTTY: boolean }
+/** Set for `inspect`: it looks at a store, so a store that does not exist is an error, not made. */
+export interface ReplayMode { readonly createStore: boolean }
+
 
 /** Large enough for a progress bar to be worth drawing. */
 const PROGRESS_MIN_BYTES = 5 * 1024 * 1024;
@@ -38,30 +41,58 @@ function summaryOf(tracker: Tracker) {
 
 const SEVERITY_ORDER: Record<AnomalySeverity, number> = { error: 0, warning: 1, info: 2 };
 
-export async function runReplay(file: string, options: ReplayCommandOptions, io: Output): Promise<number> {
+/**
+ * What the first non-blank line of a capture says when the file is one JSON document spread over
+ * lines (a pretty-printed array or object) rather than one body per line; null when it looks fine.
+ */
+async function wholeDocumentHint(file: string): Promise<string | null> {
+  if (file === '-') return null;
+  for await (const item of readWebhookLines(file, { maxLineBytes: 4096 })) {
+    const first = typeof item.body === 'string' ? item.body.trim() : '';
+    if (first === '[' || first === '{' || (first.startsWith('[') && first !== '[]')) {
+      return `${file} looks like one JSON document (line ${item.line} is ${JSON.stringify(printable(first, 20))}), but replay reads one webhook body per line (NDJSON); convert it first, e.g. jq -c '.[]' ${file} > capture.ndjson`;
+    }
+    return null;
+  }
+  return null;
+}
+
+export async function runReplay(file: string, options: ReplayCommandOptions, io: Output, mode: ReplayMode = { createStore: true }): Promise<number> {
   const nowOption = parseNow(options.now, io);
-  if (nowOption === undefined) return 2;
+  if (nowOption === undefined) return EXIT.usage;
   let now = nowOption ?? 0;
   let total = 0;
   try {
-    total = file === '-' ? 0 : statSync(file).size;
+    const stat = file === '-' ? null : statSync(file);
+    if (stat?.isDirectory() === true) throw new Error('it is a directory');
+    total = stat?.size ?? 0;
+    const hint = await wholeDocumentHint(file);
+    if (hint !== null) {
+      io.err(`mluvii-state: ${hint}\n`);
+      return EXIT.usage;
+    }
   } catch (error) {
-    io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
-    return 2;
+    io.err(`mluvii-state: cannot read ${printable(file)}: ${(error as Error).message}\n`);
+    return EXIT.usage;
   }
-  const opened = await openStoreOption(options.store, io);
-  if (opened === undefined) return 2;
+  const opened = await openStoreOption(options.store, io, { create: mode.createStore });
+  if (opened === undefined) return EXIT.usage;
   try {
     const tracker = createTracker({ clock: () => now, ...(opened === null ? {} : { store: opened.store }) });
     await tracker.ready;
     const showProgress = io.isTTY && total >= PROGRESS_MIN_BYTES;
     let read = 0;
+    const lines = readWebhookLines(file, showProgress ? { onBytes: (n) => { read += n; io.err(progressBar(read, total)); } } : {});
     try {
-      const lines = readWebhookLines(file, showProgress ? { onBytes: (n) => { read += n; io.err(progressBar(read, total)); } } : {});
-      await replayInto(tracker, lines);
+      const { oversize } = await replayInto(tracker, lines, undefined);
+      for (const item of oversize) io.err(`mluvii-state: line ${item.line} of ${printable(file)} is ${item.oversizeBytes!.toLocaleString('en')} bytes, over the limit of a webhook line; skipped\n`);
     } catch (error) {
-      io.err(`mluvii-state: cannot read ${file}: ${(error as Error).message}\n`);
-      return 2;
+      if ((error as { code?: string }).code === 'store-unavailable') {
+        io.err(`mluvii-state: the store failed: ${redactSecrets((error as Error).message)}; what was stored before is kept\n`);
+        return EXIT.store;
+      }
+      io.err(`mluvii-state: cannot read ${printable(file)}: ${(error as Error).message}\n`);
+      return EXIT.usage;
     }
     if (showProgress) io.err('\n');
     await opened?.saveSnapshot(tracker);
@@ -78,19 +109,19 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
 /** `mluvii-state rebuild --store ...`: the same report, re-folded from the store alone. */
 export async function runRebuild(options: ReplayCommandOptions, io: Output): Promise<number> {
   const nowOption = parseNow(options.now, io);
-  if (nowOption === undefined) return 2;
+  if (nowOption === undefined) return EXIT.usage;
   if (options.store === undefined) {
     io.err('mluvii-state: rebuild needs --store <journal path | postgres URL>\n');
-    return 2;
+    return EXIT.usage;
   }
-  const opened = await openStoreOption(options.store, io);
-  if (opened == null) return 2;
+  const opened = await openStoreOption(options.store, io, { create: false });
+  if (opened == null) return EXIT.usage;
   try {
     let now = nowOption ?? 0;
     const tracker = createTracker({ clock: () => now, store: opened.store });
     await tracker.ready;
     if (nowOption === null) now = (await latestEventMs(opened.store.read())) ?? Date.now();
-    const code = report(tracker, options.store, options, io);
+    const code = report(tracker, redactSecrets(options.store), options, io);
     await tracker.close();
     return code;
   } finally {
@@ -103,7 +134,7 @@ function parseNow(value: string | undefined, io: Output): number | null | undefi
   if (value === undefined) return null;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) {
-    io.err(`mluvii-state: --now ${JSON.stringify(value)} is not an ISO-8601 date-time\n`);
+    io.err(`mluvii-state: --now ${JSON.stringify(printable(value))} is not an ISO-8601 date-time, e.g. 2024-05-02T16:05:24+02:00\n`);
     return undefined;
   }
   return ms;
@@ -125,8 +156,8 @@ function report(tracker: Tracker, label: string, options: ReplayCommandOptions, 
     })}\n`);
     return 0;
   }
-  io.out(humanSummary(tracker, anomalies, label));
-  return 0;
+  io.out(terminalSafe(humanSummary(tracker, anomalies, label)));
+  return EXIT.ok;
 }
 
 function humanSummary(tracker: Tracker, anomalies: Anomaly[], file: string): string {
@@ -164,17 +195,19 @@ function printEntity(tracker: Tracker, stream: string, options: ReplayCommandOpt
   const timeline = tracker.timeline(stream);
   const anomalies = tracker.anomalies({ stream });
   if (view === null) {
-    io.err(`mluvii-state: no ${stream} in the input\n`);
-    return options.json === true ? (io.out(`${JSON.stringify({ view: null, timeline: [], anomalies: [] })}\n`), 0) : 1;
+    // Exit 1 in both modes: a script gets the same answer whether it reads tables or JSON.
+    io.err(`mluvii-state: no ${printable(stream)} in the input\n`);
+    if (options.json === true) io.out(`${JSON.stringify({ view: null, timeline: [], anomalies: [] })}\n`);
+    return EXIT.no;
   }
   if (options.json === true) {
     io.out(`${JSON.stringify({ view, timeline, anomalies })}\n`);
     return 0;
   }
   const status = (state: unknown) => (state !== null && typeof state === 'object' && 'status' in state ? String((state as { status: unknown }).status) : '');
-  io.out(`${stream}\n${JSON.stringify(view, null, 2)}\n\nTimeline\n${formatTable(
+  io.out(terminalSafe(`${stream}\n${JSON.stringify(view, null, 2)}\n\nTimeline\n${formatTable(
     ['source', 'time', 'event', 'status after', 'anomalies'],
     timeline.map((t) => [t.source, t.time, t.eventType, status(t.state), t.anomalies.map((a) => a.kind).join(', ')]),
-  )}\n${anomalies.some((a) => a.kind === 'stalled') ? `\n${anomalies.filter((a) => a.kind === 'stalled').map((a) => `  stalled: ${a.message}`).join('\n')}\n` : ''}`);
-  return 0;
+  )}\n${anomalies.some((a) => a.kind === 'stalled') ? `\n${anomalies.filter((a) => a.kind === 'stalled').map((a) => `  stalled: ${a.message}`).join('\n')}\n` : ''}`));
+  return EXIT.ok;
 }

@@ -4,68 +4,130 @@
  * the callback URL registered with mluvii), optionally MLUVII_STATE_WEBHOOK_TOKEN (`?token=`),
  * and MLUVII_STATE_READ_TOKEN (bearer token of the reading endpoints).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import { pino } from 'pino';
+import { credentialProblem } from '../adapters/http/auth.js';
 import { createReceiver } from '../adapters/http/createReceiver.js';
-import { toNodeListener } from '../adapters/http/toNodeListener.js';
+import { startServer, type RunningServer } from '../adapters/http/startServer.js';
 import { createTracker } from '../tracker/createTracker.js';
 import { openStoreOption } from './openStore.js';
-import type { Output } from './replayCommand.js';
+import { EXIT, printable, redactSecrets, type Output } from './output.js';
 
 export interface ServeOptions {
   readonly port: string;
   readonly host: string;
   readonly store?: string;
   readonly insecureNoAuth?: boolean;
+  /** Seconds a shutdown waits for requests in progress before closing their connections. */
+  readonly shutdownGrace?: string;
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+/** A whole number from `min` to `max` given as text, or null. */
+function whole(text: string, min: number, max: number): number | null {
+  if (!/^\d{1,9}$/.test(text)) return null;
+  const n = Number(text);
+  return n >= min && n <= max ? n : null;
 }
 
 export async function runServe(options: ServeOptions, io: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const port = whole(options.port, 0, 65535);
+  if (port === null) {
+    io.err(`mluvii-state: --port ${JSON.stringify(printable(options.port, 20))} is not a port; give a whole number from 0 to 65535\n`);
+    return EXIT.usage;
+  }
+  const graceSeconds = whole(options.shutdownGrace ?? '10', 0, 3600);
+  if (graceSeconds === null) {
+    io.err('mluvii-state: --shutdown-grace takes whole seconds from 0 to 3600\n');
+    return EXIT.usage;
+  }
   const logger = pino({ base: { service: 'mluvii-state' } });
   const credentials = {
     webhookUser: env.MLUVII_STATE_WEBHOOK_USER, webhookPassword: env.MLUVII_STATE_WEBHOOK_PASSWORD,
     webhookToken: env.MLUVII_STATE_WEBHOOK_TOKEN, readToken: env.MLUVII_STATE_READ_TOKEN,
   };
-  const hasWebhookAuth = (credentials.webhookUser !== undefined && credentials.webhookPassword !== undefined) || credentials.webhookToken !== undefined;
-  if (options.insecureNoAuth !== true && (!hasWebhookAuth || credentials.readToken === undefined)) {
-    io.err('mluvii-state: set MLUVII_STATE_WEBHOOK_USER and MLUVII_STATE_WEBHOOK_PASSWORD (or MLUVII_STATE_WEBHOOK_TOKEN) and MLUVII_STATE_READ_TOKEN, or pass --insecure-no-auth\n');
-    return 2;
+  const insecure = options.insecureNoAuth === true;
+  const problem = credentialProblem(credentials, insecure);
+  if (problem !== null) {
+    io.err(`mluvii-state: ${problem.replace(/^(\w+) is empty/, (_, name: string) => `${envName(name)} is empty`)}. `
+      + 'Set MLUVII_STATE_WEBHOOK_USER and MLUVII_STATE_WEBHOOK_PASSWORD (or MLUVII_STATE_WEBHOOK_TOKEN) and MLUVII_STATE_READ_TOKEN, or pass --insecure-no-auth\n');
+    return EXIT.usage;
   }
-  const opened = await openStoreOption(options.store, io);
-  if (opened === undefined) return 2;
+  if (insecure && !isLoopback(options.host)) {
+    const warning = `--insecure-no-auth on ${options.host}: anyone who can reach this address can post webhooks and read every session`;
+    io.err(`mluvii-state: WARNING: ${warning}\n`);
+    logger.warn({ host: options.host }, warning);
+  }
+  const opened = await openStoreOption(options.store, io, { create: true });
+  if (opened === undefined) return EXIT.usage;
   if (opened === null) logger.warn('no --store given: events are kept in memory only and lost on exit');
   const tracker = createTracker(opened === null ? {} : { store: opened.store });
-  await tracker.ready;
+  try {
+    await tracker.ready;
+  } catch (error) {
+    io.err(`mluvii-state: cannot read the store: ${redactSecrets((error as Error).message)}\n`);
+    await opened?.close();
+    return EXIT.store;
+  }
   const defined = Object.fromEntries(Object.entries(credentials).filter(([, v]) => v !== undefined)) as typeof credentials;
   // Sessions get stuck when nothing happens: re-judge `stalled` on a timer so that event-stream
   // clients hear about it.
   const sweep = setInterval(() => tracker.sweepStalled(), 30_000);
   sweep.unref();
-  const receiver = createReceiver({ tracker, logger, insecureNoAuth: options.insecureNoAuth === true, ...defined });
-  const server = createServer(toNodeListener((request) => receiver.handle(request)));
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(Number(options.port), options.host, resolve));
-  const address = server.address() as AddressInfo;
-  logger.info({ host: address.address, port: address.port, store: options.store ?? 'memory' }, 'listening');
+  const receiver = createReceiver({ tracker, logger, insecureNoAuth: insecure, ...defined });
+  let server: RunningServer;
+  try {
+    server = await startServer((request) => receiver.handle(request), options.host, port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? `port ${port} on ${options.host} is in use; pick another with --port`
+      : code === 'EACCES' ? `not allowed to listen on port ${port}; ports below 1024 need privileges, pick another with --port`
+      : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? `${printable(options.host)} is not an address of this machine; check --host`
+      : (error as Error).message;
+    io.err(`mluvii-state: cannot listen: ${why}\n`);
+    clearInterval(sweep);
+    receiver.close();
+    await tracker.close();
+    await opened?.close();
+    return EXIT.usage;
+  }
+  logger.info({ host: server.address.address, port: server.address.port, store: options.store === undefined ? 'memory' : redactSecrets(options.store) }, 'listening');
 
-  // Graceful shutdown: stop accepting, end event streams, drain in-flight requests, flush the store.
+  // Graceful shutdown, bounded: stop accepting, end event streams, give requests in progress the
+  // grace period, then close what is left; always flush the store and write the snapshot.
   return new Promise<number>((resolve) => {
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, graceSeconds }, 'shutting down');
       clearInterval(sweep);
       receiver.close();
-      server.close(async () => {
+      await server.stop(graceSeconds * 1000);
+      await receiver.drain();
+      let code: number = EXIT.ok;
+      try {
         await opened?.saveSnapshot(tracker);
-        await tracker.close();
+      } catch (error) {
+        logger.error({ err: redactSecrets((error as Error).message) }, 'could not write the snapshot; the next start re-folds the journal');
+      }
+      await tracker.close();
+      try {
         await opened?.close();
-        logger.info('stopped');
-        resolve(0);
-      });
-      server.closeIdleConnections();
+      } catch (error) {
+        logger.error({ err: redactSecrets((error as Error).message) }, 'closing the store failed');
+        code = EXIT.store;
+      }
+      logger.info('stopped');
+      resolve(code);
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
   });
+}
+
+/** The environment variable behind a credential's name. */
+function envName(name: string): string {
+  return `MLUVII_STATE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }

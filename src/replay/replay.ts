@@ -4,8 +4,10 @@ import type { StoreRecord } from '../store/eventStore.js';
 import type { WebhookLine } from './readWebhookLines.js';
 
 export interface ReplayResult {
-  /** Deliveries ingested (non-blank lines). */
+  /** Deliveries ingested (non-blank lines within the length limit). */
   readonly lines: number;
+  /** Lines over the length limit, skipped (see `readWebhookLines`). */
+  readonly oversize: readonly WebhookLine[];
 }
 
 /**
@@ -19,13 +21,18 @@ export async function replayInto(
   onResult?: (result: IngestResult, line: WebhookLine) => void,
 ): Promise<ReplayResult> {
   let count = 0;
+  const oversize: WebhookLine[] = [];
   for await (const item of lines) {
+    if (item.oversizeBytes !== undefined) {
+      oversize.push(item);
+      continue;
+    }
     const source = `line ${item.line}`;
     const result = await tracker.ingest(item.body, item.receivedAt === undefined ? { source } : { source, receivedAt: item.receivedAt });
     count++;
     onResult?.(result, item);
   }
-  return { lines: count };
+  return { lines: count, oversize };
 }
 
 /** Latest event time in a store (epoch ms), or null: the default clock of a deterministic report. */

@@ -62,6 +62,31 @@ export interface EventStore {
   append(record: NewStoreRecord, body?: string | null): StoreRecord | Promise<StoreRecord>;
   /** Every record in position order. */
   read(): Iterable<StoreRecord> | AsyncIterable<StoreRecord>;
+  /**
+   * Whether the store can take appends now (a full disk, an unreachable database say no). A
+   * receiver reports it on `/health`. Stores without it are taken as always healthy.
+   */
+  health?(): StoreHealth | Promise<StoreHealth>;
+}
+
+/** What {@link EventStore.health} says. */
+export interface StoreHealth {
+  readonly ok: boolean;
+  /** Why not, when not ok (secrets redacted). */
+  readonly message?: string;
+}
+
+/**
+ * An append the store could not make durable (disk full, database unreachable): nothing was
+ * stored and nothing may be acknowledged; the same delivery can be retried later. A receiver
+ * answers 503 with Retry-After.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store-unavailable';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
 }
 
 /**

@@ -162,10 +162,42 @@ export class PackedLog {
     this.capacity = capacity;
   }
 
-  /** The slot of a position, in a log whose positions are `slot + 1` (the stores' own logs). */
+  /**
+   * The slot of a position the log holds. Positions are `slot + 1` in a store's own log unless a
+   * repair dropped damaged records; then they are found by binary search (they only grow).
+   */
   slotOf(position: number): number {
-    if (this.positions !== null) throw new Error('slotOf needs a log without gaps in its positions');
-    return position - 1;
+    const positions = this.positions;
+    if (positions === null) return position - 1;
+    let low = 0;
+    let high = this.count - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const at = positions[middle]!;
+      if (at === position) return middle;
+      if (at < position) low = middle + 1;
+      else high = middle - 1;
+    }
+    throw new RangeError(`no record at position ${position}`);
+  }
+
+  /**
+   * Drops the records from `length` on (a durable store whose write of them failed): the log is
+   * as it was before they were appended, and their slots are taken again by the next appends.
+   */
+  truncate(length: number): void {
+    if (length >= this.count) return;
+    for (const slot of this.others.keys()) if (slot >= length) this.others.delete(slot);
+    for (let slot = length; slot < this.count; slot++) {
+      if (this.kinds[slot] !== EVENT) continue;
+      // The first dropped event's bytes are where its chunk's written bytes end now.
+      const chunk = this.chunkOf[slot]!;
+      this.chunks.length = chunk + 1;
+      this.readers.length = Math.min(this.readers.length, chunk + 1);
+      this.chunks[chunk]!.length = this.offsets[slot]!;
+      break;
+    }
+    this.count = length;
   }
 
   position(slot: number): number {

@@ -17,7 +17,7 @@ import { appended } from '../fold/appended.js';
 import { createStreamFold, SortTimeColumn, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
 import { getIdentity, identityKeyOf, identityKeyOfText, sameContent } from '../catalogue/identity.js';
 import { createMemoryStore } from '../store/createMemoryStore.js';
-import { isLoggedStore, isSharedStore, type EventStore, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
+import { isLoggedStore, isSharedStore, type EventStore, type StoreHealth, type NewStoreRecord, type StoreRecord, type StoredEvent } from '../store/eventStore.js';
 import { createPackedLog } from '../store/packedLog.js';
 import { IdentityIndex } from './identityIndex.js';
 import { DEFAULT_STALLED_THRESHOLDS, findStalled, type StalledThresholds } from '../views/stalled.js';
@@ -79,20 +79,28 @@ export type TrackerNotice =
    */
   | { readonly type: 'follow-failed'; readonly message: string; readonly error: unknown; readonly retryInMs: number };
 
-export interface SessionFilter {
+/** A page of a listing, in id order: the entities with ids above `after`, at most `limit` of them. */
+export interface PageFilter {
+  /** Only ids greater than this (the last id of the previous page). */
+  readonly after?: number;
+  /** At most this many. Default: all. */
+  readonly limit?: number;
+}
+
+export interface SessionFilter extends PageFilter {
   readonly status?: SessionStatus | readonly SessionStatus[];
   /** Sessions this operator takes part in (any participation status). */
   readonly operator?: number;
   readonly tenantId?: number;
   readonly channel?: string;
 }
-export interface OperatorFilter {
+export interface OperatorFilter extends PageFilter {
   readonly status?: string;
   readonly availability?: string;
   /** Only operators with at least one session in after-call work. */
   readonly inAfterCallWork?: boolean;
 }
-export interface EmailThreadFilter { readonly status?: EmailThreadStatus; readonly operator?: number; readonly tenantId?: number }
+export interface EmailThreadFilter extends PageFilter { readonly status?: EmailThreadStatus; readonly operator?: number; readonly tenantId?: number }
 export interface AnomalyFilter {
   readonly kind?: AnomalyKind | readonly AnomalyKind[];
   readonly severity?: AnomalySeverity;
@@ -172,6 +180,12 @@ export interface Tracker {
    * that catch-up fails; later failures to follow are `follow-failed` notices, and retried.
    */
   readonly ready: Promise<void>;
+  /**
+   * Whether the tracker can take webhooks and keep its views current now: its store can append
+   * (a full disk, an unreachable database say no) and, over a shared store, following it works.
+   * `mluvii-state serve` answers `/health` with it.
+   */
+  health(): Promise<StoreHealth>;
   /** Stops following a shared store. */
   close(): Promise<void>;
 }
@@ -199,6 +213,8 @@ function createFollower(
   let caughtUp = false;
   let retryMs = 0;
   let retry: ReturnType<typeof setTimeout> | null = null;
+  /** Why the last pump failed, until one succeeds. */
+  let failure: unknown = null;
   // Results of recently applied positions, for ingests whose append returned after the pump
   // had already applied their record (bounded: old entries are dropped).
   const recent = new Map<number, IngestResult>();
@@ -240,6 +256,7 @@ function createFollower(
           await drain();
         } while (again && !closed);
         retryMs = 0;
+        failure = null;
       } catch (error) {
         if (!caughtUp) throw error;
         if (!closed) scheduleRetry(error);
@@ -250,6 +267,7 @@ function createFollower(
     return pumping;
   }
   function scheduleRetry(error: unknown): void {
+    failure = error;
     if (retry !== null) return; // a retry is due already (pumps woken meanwhile failed too)
     retryMs = Math.min(retryMs === 0 ? RETRY_FIRST_MS : retryMs * 2, RETRY_MAX_MS);
     failed(error, retryMs);
@@ -266,6 +284,8 @@ function createFollower(
 
   return {
     ready,
+    /** Why following fails now, or null. */
+    failure: () => failure,
     settle(result: IngestResult) {
       const waiter = waiters.get(result.position);
       if (waiter !== undefined) {
@@ -329,6 +349,17 @@ const NONE: readonly never[] = Object.freeze([]);
 
 /** Entries of a tracker's cache of recent streams (a power of two; see `streamOf`). */
 const RECENT_STREAMS = 1 << 13;
+
+/**
+ * The page `filter` asks for of `items` with their ids: sorted by id, after `after`, at most
+ * `limit`; views are built for the page only.
+ */
+function page<T>(items: T[], idOf: (item: T) => number, filter: PageFilter): T[] {
+  items.sort((a, b) => idOf(a) - idOf(b));
+  let from = 0;
+  if (filter.after !== undefined) while (from < items.length && idOf(items[from]!) <= filter.after) from++;
+  return items.slice(from, filter.limit === undefined ? undefined : from + Math.max(0, filter.limit));
+}
 
 const wants = <T>(filter: T | readonly T[] | undefined, value: T): boolean =>
   filter === undefined || (Array.isArray(filter) ? (filter as readonly T[]).includes(value) : filter === value);
@@ -691,6 +722,18 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     ready: following?.ready ?? Promise.resolve(),
     close: () => following?.close() ?? Promise.resolve(),
 
+    async health() {
+      let own: StoreHealth;
+      try {
+        own = (await store.health?.()) ?? { ok: true };
+      } catch (error) {
+        own = { ok: false, message: (error as Error).message };
+      }
+      const failure = following?.failure() ?? null;
+      if (!own.ok || failure === null) return own;
+      return { ok: false, message: `following the shared store fails: ${failure instanceof Error ? failure.message : String(failure)}` };
+    },
+
     ingest(body, ingestOptions) {
       try {
         // No default `{}`: an object allocated per call when, as usual, no options are given.
@@ -722,16 +765,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
     sessions(filter = {}) {
       const candidates = filter.operator === undefined ? streams.values() : operatorSessions.get(filter.operator) ?? NONE;
-      const views: SessionView[] = [];
+      const matching: AnyStream[] = [];
       for (const stream of candidates) {
         if (!stream.id.startsWith('session:')) continue;
         const state = stream.state as SessionState;
         if (!wants(filter.status, state.status)) continue;
         if (filter.tenantId !== undefined && state.tenantId !== filter.tenantId) continue;
         if (filter.channel !== undefined && state.channel !== filter.channel) continue;
-        views.push(sessionView(stream));
+        matching.push(stream);
       }
-      return views.sort((a, b) => a.id - b.id);
+      return page(matching, (stream) => entityIdOf(stream.id), filter).map(sessionView);
     },
 
     operator(userId) {
@@ -740,10 +783,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     operators(filter = {}) {
-      return knownOperatorIds().map(operatorView).filter((o) =>
+      const views = knownOperatorIds().map(operatorView).filter((o) =>
         (filter.status === undefined || o.status === filter.status)
         && (filter.availability === undefined || o.availability === filter.availability)
         && (filter.inAfterCallWork === undefined || (o.afterCallWorkSessionIds.length > 0) === filter.inAfterCallWork));
+      return page(views, (o) => o.userId, filter);
     },
 
     emailThread(id) {
@@ -761,7 +805,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         if (filter.tenantId !== undefined && view.tenantId !== filter.tenantId) continue;
         views.push(view);
       }
-      return views.sort((a, b) => a.id - b.id);
+      return page(views, (view) => view.id, filter);
     },
 
     anomalies(filter = {}) {

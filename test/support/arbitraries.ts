@@ -51,7 +51,7 @@ const freeJson = fc.letrec((tie) => ({
 /** An arbitrary for any value a TypeBox schema accepts (the subset of TypeBox the catalogue uses). */
 function arbitraryFor(schema: TSchema): fc.Arbitrary<unknown> {
   switch (schema[Kind]) {
-    case 'Integer': return fc.oneof(fc.integer({ min: 1, max: 2 ** 31 }), fc.maxSafeInteger());
+    case 'Integer': return fc.oneof(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: (schema.minimum as number | undefined) ?? Number.MIN_SAFE_INTEGER, max: (schema.maximum as number | undefined) ?? Number.MAX_SAFE_INTEGER }));
     case 'Boolean': return fc.boolean();
     case 'Null': return fc.constant(null);
     case 'Unknown': return freeJson;

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Receiver } from './createReceiver.js';
-import { headersFrom } from './toNodeListener.js';
+import { headersFrom, requestUrl } from './toNodeListener.js';
 
 export interface FastifyPluginOptions {
   readonly receiver: Receiver;
@@ -23,7 +23,7 @@ export async function mluviiStatePlugin(app: FastifyInstance, options: FastifyPl
     const body = request.body instanceof Buffer ? request.body : undefined;
     // Paths are the receiver's own below the prefix the plugin is registered under.
     const path = request.url.startsWith(app.prefix) ? request.url.slice(app.prefix.length) || '/' : request.url;
-    const response = await options.receiver.handle(new Request(`http://${request.headers.host ?? 'localhost'}${path}`, {
+    const response = await options.receiver.handle(new Request(requestUrl(path), {
       method: request.method, headers, ...(body === undefined || request.method === 'GET' ? {} : { body }),
     }));
     reply.code(response.status).headers(Object.fromEntries(response.headers));

@@ -14,6 +14,25 @@ export function headersFrom(record: Readonly<Record<string, string | string[] | 
   return headers;
 }
 
+/**
+ * The URL a handler sees for a request target: always on a fixed origin, so that routing depends
+ * on the path alone, never on what a client put in the Host header. An absolute-form target
+ * (`GET http://x/y`) keeps its path and query only.
+ */
+export function requestUrl(target: string | undefined): string {
+  const raw = target ?? '/';
+  if (raw.startsWith('/')) return `http://localhost${raw.startsWith('//') ? raw.replace(/^\/+/, '/') : raw}`;
+  try {
+    const absolute = new URL(raw);
+    return `http://localhost${absolute.pathname}${absolute.search}`;
+  } catch {
+    return 'http://localhost/';
+  }
+}
+
+/** Bytes of an unread request body drained after answering (413) before the connection is closed anyway. */
+const DRAIN_LIMIT = 1024 * 1024;
+
 export function toNodeListener(handle: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void (async () => {
@@ -21,7 +40,7 @@ export function toNodeListener(handle: FetchHandler): (req: IncomingMessage, res
       try {
         const headers = headersFrom(req.headers);
         const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-        request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+        request = new Request(requestUrl(req.url), {
           method: req.method ?? 'GET',
           headers,
           ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
@@ -31,6 +50,17 @@ export function toNodeListener(handle: FetchHandler): (req: IncomingMessage, res
         return;
       }
       const response = await handle(request);
+      if (response.headers.get('connection') === 'close' && !req.complete) {
+        // The body was not read (413): read a bounded amount of it, so the client sees the answer
+        // rather than a reset, then close; the connection is never reused for another request.
+        let drained = 0;
+        req.on('data', (chunk: Buffer) => {
+          drained += chunk.length;
+          if (drained > DRAIN_LIMIT) req.socket.destroy();
+        });
+        req.resume();
+        res.on('finish', () => req.socket.destroySoon());
+      }
       res.writeHead(response.status, Object.fromEntries(response.headers));
       if (response.body === null) {
         res.end();
