@@ -75,11 +75,11 @@ describe('webhook receiver over node:http', () => {
     expect(sessions).toEqual(tracker.sessions());
     expect(nextCursor).toBeNull();
     expect(await (await get(`/sessions/${sessions[0]!.id}`)).json()).toEqual(tracker.session(sessions[0]!.id));
-    expect((await (await get('/sessions?status=closed')).json()).items).toEqual(tracker.sessions({ status: 'closed' }));
+    expect(((await (await get('/sessions?status=closed')).json()) as { items: unknown[] }).items).toEqual(tracker.sessions({ status: 'closed' }));
     expect((await get('/sessions?status=bogus')).status).toBe(400);
     expect((await get('/sessions/1')).status).toBe(404);
-    expect((await (await get('/operators')).json()).items).toEqual(tracker.operators());
-    expect((await (await get('/anomalies?kind=invalid-payload')).json()).items).toHaveLength(1);
+    expect(((await (await get('/operators')).json()) as { items: unknown[] }).items).toEqual(tracker.operators());
+    expect(((await (await get('/anomalies?kind=invalid-payload')).json()) as { items: unknown[] }).items).toHaveLength(1);
     expect(await (await get(`/timeline/${encodeURIComponent(`session:${sessions[0]!.id}`)}`)).json()).toHaveLength(tracker.timeline(`session:${sessions[0]!.id}`).length);
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const metrics = await (await get('/metrics')).text();

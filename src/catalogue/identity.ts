@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { EVENT_TYPES, type EventType } from './catalogue.js';
 import type { NormalizedEvent } from '../types.js';
+import { boundedTypeName } from './normalize.js';
 
 /** Names an unknown event type's payload, which has no identity fields: 16 hex digits of its SHA-256. */
 const payloadDigest = (data: Readonly<Record<string, unknown>>): string =>
@@ -65,7 +66,7 @@ function identityFields(eventType: string, timeUs: number | null, data: Readonly
  */
 export function getIdentity(event: NormalizedEvent): string | null {
   const data = event.data as Readonly<Record<string, unknown>>;
-  if (!event.known) return `${event.eventType}#${payloadDigest(data)}`;
+  if (!event.known) return `${boundedTypeName(event.eventType)}#${payloadDigest(data)}`;
   const count = identityFields(event.eventType, event.time, data);
   if (count < 0) return null;
   const first = integerText(fields[0]!);

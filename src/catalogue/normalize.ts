@@ -4,6 +4,7 @@
  * here so no later layer has to remember that `userId` means the target in SessionForwarded but
  * the source in SessionActivitySessionForwarded.
  */
+import { createHash } from 'node:crypto';
 import type { EventFamily, EventType } from './catalogue.js';
 import type { Party } from '../types.js';
 
@@ -169,6 +170,18 @@ export function rolesOf(eventType: EventType, family: EventFamily, data: Data): 
   }
 }
 
+/** Longest unknown event type name used as is in stream ids and identities. */
+const MAX_TYPE_NAME = 100;
+
+/**
+ * An unknown event type's name as stream ids and identities use it: as is when short, else its
+ * first 64 characters and 16 hex digits of its SHA-256. A sender's 3 KB `eventType` must not
+ * make a key longer than a database index takes (PostgreSQL's btree rows stop near 2.7 KB).
+ */
+export function boundedTypeName(eventType: string): string {
+  return eventType.length <= MAX_TYPE_NAME ? eventType : `${eventType.slice(0, 64)}~${createHash('sha256').update(eventType).digest('hex').slice(0, 16)}`;
+}
+
 /**
  * Roles of an event type the catalogue does not know. A `SessionActivity…` with a numeric
  * `sessionId` still joins its session's stream (it shows in the timeline, the machines ignore it).
@@ -177,5 +190,5 @@ export function unknownRoles(eventType: string, data: Data): Roles {
   const sessionId = num(data.sessionId);
   // Only an id a known event could carry (schemas.ts `Id`): `1e21` or -5 must not make a session.
   const inSession = eventType.startsWith('Session') && sessionId !== null && Number.isSafeInteger(sessionId) && sessionId > 0;
-  return roles(inSession ? sessionStream(sessionId) : `unknown:${eventType}`, inSession ? sessionId : null, num(data.tenantId), null, null, null);
+  return roles(inSession ? sessionStream(sessionId) : `unknown:${boundedTypeName(eventType)}`, inSession ? sessionId : null, num(data.tenantId), null, null, null);
 }

@@ -23,14 +23,20 @@
  *   500 ms) in case a notification is missed.
  * - Batching: event appends issued together are inserted by one multi-row statement (one commit,
  *   one WAL flush); rows keep the order the appends were issued in. An identity that is already
- *   stored, or repeated within the batch, becomes a re-delivery as with single appends.
+ *   stored, or repeated within the batch, becomes a re-delivery as with single appends. If the
+ *   batch statement fails, each row is tried on its own, so one bad row never fails the others.
+ * - Failure: a lost connection (the database restarted, `pg_terminate_backend`, a failover, an
+ *   idle timeout) never ends the process. Appends reject with `StoreUnavailableError` while the
+ *   database is unreachable; `health()` says so; the LISTEN connection is re-opened with backoff
+ *   and followers catch up when the database is back (polling covers the gap meanwhile).
  */
 import pg from 'pg';
 import { getIdentity, sameContent } from '../catalogue/identity.js';
 import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
 import type { ParseError } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
-import type { NewStoreRecord, SharedEventStore, StoreRecord } from './eventStore.js';
+import { StoreUnavailableError, type NewStoreRecord, type SharedEventStore, type StoreHealth, type StoreRecord } from './eventStore.js';
+import { redactSecrets } from './redact.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://` / `postgresql://` URL; or give `pool`. */
@@ -53,9 +59,21 @@ export interface LogCheckpoint { readonly tx: string; readonly position: number 
 export interface PostgresStore extends SharedEventStore<LogCheckpoint> {
   /** The whole readable log, in log order. */
   read(): AsyncIterable<StoreRecord>;
+  /** Whether the database answers now (a `SELECT 1`, bounded in time). */
+  health(): Promise<StoreHealth>;
   /** Ends the pool if the store created it. */
   close(): Promise<void>;
 }
+
+/** How long a connection attempt may take (own pool), and a health probe. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** First and longest delay before the LISTEN connection is re-opened. */
+const RELISTEN_FIRST_MS = 100;
+const RELISTEN_MAX_MS = 10_000;
+
+/** An append that failed for the database's sake, as the tracker and receiver expect it. */
+const unavailable = (error: unknown): StoreUnavailableError =>
+  error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`PostgreSQL store: ${redactSecrets((error as Error).message)}`, { cause: error });
 
 /** Migrations, in order; each runs once, recorded in `<schema>.migrations`. */
 export function migrations(schema: string): string[] {
@@ -147,8 +165,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const schema = options.schema ?? 'mluvii_state';
   const s = quote(schema);
   const ownPool = options.pool === undefined;
-  const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: 20 });
-  await migrate(pool, schema);
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: 20, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // An idle pooled connection that the server drops emits 'error' on the pool: without a
+  // listener that is an uncaught exception. The next query opens a new connection.
+  const onPoolError = () => undefined;
+  pool.on('error', onPoolError);
+  try {
+    await migrate(pool, schema);
+  } catch (error) {
+    pool.off('error', onPoolError);
+    if (ownPool) await pool.end().catch(() => undefined);
+    throw new Error(redactSecrets((error as Error).message), { cause: error });
+  }
   const channel = `mluvii_state_${schema}`.replace(/[^a-zA-Z0-9_]/g, '_');
 
   type EventRecord = Extract<NewStoreRecord, { kind: 'event' }>;
@@ -177,7 +205,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           column((p) => p.body), channel]);
       inserted = new Map(rows.map((r) => [r.identity, Number(r.position)]));
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      // One row may be what failed (or the connection): each on its own, so only a bad row fails.
+      for (const p of batch) insertEvent(p.record, p.body).then(p.resolve, (e: unknown) => p.reject(unavailable(e)));
       return;
     }
     for (const p of batch) {
@@ -186,7 +215,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         inserted.delete(p.identity); // a repeat within the batch is a re-delivery
         p.resolve({ ...p.record, position });
       } else {
-        insertEvent(p.record, p.body).then(p.resolve, p.reject);
+        insertEvent(p.record, p.body).then(p.resolve, (e: unknown) => p.reject(unavailable(e)));
       }
     }
   }
@@ -259,16 +288,87 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return { records: rows.map(toRecord), checkpoint: last === undefined ? checkpoint : { tx: last.tx_text, position: Number(last.position) } };
   }
 
-  return {
-    shared: true,
-    append(record, body = null) {
+  /** Appends, with every failure of the database's reported as {@link StoreUnavailableError}. */
+  async function append(record: NewStoreRecord, body: string | null): Promise<StoreRecord> {
+    try {
       if (record.kind === 'event') {
-        if (body === null) return Promise.reject(new Error('a PostgreSQL store needs the body text of every event'));
+        if (body === null) throw new Error('a PostgreSQL store needs the body text of every event');
         // Events without identity cannot be matched to the rows a batch returns: one at a time.
         const identity = options.batch === false ? null : getIdentity(record.event);
-        return identity !== null ? enqueue(record, identity, body) : insertEvent(record, body);
+        return await (identity !== null ? enqueue(record, identity, body) : insertEvent(record, body));
       }
-      return insertOther(record, body);
+      return await insertOther(record, body);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  /** Holds a LISTEN connection open, re-opening it with backoff when it is lost, until stopped. */
+  function listen(wake: () => void) {
+    let client: pg.PoolClient | null = null;
+    let stopped = false;
+    let delay = 0;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const reopen = () => {
+      if (stopped || timer !== null) return;
+      delay = Math.min(delay === 0 ? RELISTEN_FIRST_MS : delay * 2, RELISTEN_MAX_MS);
+      timer = setTimeout(() => { timer = null; void open(); }, delay);
+    };
+    async function open(): Promise<void> {
+      let opened: pg.PoolClient;
+      try {
+        opened = await pool.connect();
+      } catch {
+        reopen();
+        return;
+      }
+      if (stopped) return opened.release();
+      const lost = (error: Error) => {
+        opened.removeAllListeners('notification');
+        opened.release(error); // destroys the connection instead of pooling it
+        if (client === opened) client = null;
+        reopen();
+      };
+      opened.on('error', lost);
+      opened.on('notification', () => wake());
+      try {
+        await opened.query(`LISTEN ${channel}`);
+      } catch (error) {
+        if (client !== opened) opened.off('error', lost);
+        lost(error as Error);
+        return;
+      }
+      client = opened;
+      delay = 0;
+      wake(); // whatever was appended while nobody listened
+    }
+    return {
+      opened: open(),
+      async stop() {
+        stopped = true;
+        if (timer !== null) clearTimeout(timer);
+        const last = client;
+        client = null;
+        if (last === null) return;
+        await last.query(`UNLISTEN ${channel}`).catch(() => undefined);
+        last.release();
+      },
+    };
+  }
+
+  return {
+    shared: true,
+    append: (record, body = null) => append(record, body),
+    async health() {
+      try {
+        await Promise.race([
+          pool.query('SELECT 1'),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), CONNECT_TIMEOUT_MS).unref()),
+        ]);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, message: `PostgreSQL unreachable: ${redactSecrets((error as Error).message)}` };
+      }
     },
     async *read() {
       let checkpoint: LogCheckpoint | null = null;
@@ -281,18 +381,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     readAfter,
     async watch(wake) {
-      const client = await pool.connect();
-      client.on('notification', () => wake());
-      await client.query(`LISTEN ${channel}`);
+      const listening = listen(wake);
+      await listening.opened;
       const timer = setInterval(wake, options.pollMs ?? 500);
       return async () => {
         clearInterval(timer);
-        await client.query(`UNLISTEN ${channel}`).catch(() => undefined);
-        client.release();
+        await listening.stop();
       };
     },
     async close() {
       if (ownPool) await pool.end();
+      pool.off('error', onPoolError);
     },
   };
 }
