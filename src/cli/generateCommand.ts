@@ -2,10 +2,11 @@
  * `mluvii-state generate`: a realistic synthetic webhook stream (NDJSON), deterministic from
  * `--seed`, optionally with injected faults and a truth file saying what was injected.
  */
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { generateStream } from '../generate/generateStream.js';
-import type { Output } from './output.js';
+import { EXIT, printable, type Output } from './output.js';
 
 export interface GenerateCommandOptions {
   readonly seed: string;
@@ -25,7 +26,29 @@ function count(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/** Why `path` cannot be written to as a file, or null. */
+function unwritable(path: string): string | null {
+  try {
+    if (statSync(path).isDirectory()) return 'it is a directory; give a file name';
+  } catch {
+    // Does not exist yet: its directory must.
+  }
+  try {
+    if (!statSync(dirname(path)).isDirectory()) return `${dirname(path)} is not a directory`;
+  } catch {
+    return `the directory ${dirname(path)} does not exist; create it first`;
+  }
+  return null;
+}
+
 export async function runGenerate(options: GenerateCommandOptions, io: Output): Promise<number> {
+  for (const [flag, path] of [['--out', options.out], ['--truth', options.truth]] as const) {
+    const problem = path === undefined ? null : unwritable(path);
+    if (problem !== null) {
+      io.err(`mluvii-state: cannot write ${flag} ${printable(path!)}: ${problem}\n`);
+      return EXIT.usage;
+    }
+  }
   let generated;
   try {
     const anomalies = Number(options.anomalies);
@@ -37,7 +60,7 @@ export async function runGenerate(options: GenerateCommandOptions, io: Output): 
     });
   } catch (error) {
     io.err(`mluvii-state: ${(error as Error).message}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (options.truth !== undefined) writeFileSync(options.truth, `${JSON.stringify(generated.truth, null, 2)}\n`);
   const text = generated.lines.join('\n') + '\n';
@@ -45,12 +68,17 @@ export async function runGenerate(options: GenerateCommandOptions, io: Output): 
     io.out(text);
     return 0;
   }
-  await new Promise<void>((resolve, reject) => {
-    const file = createWriteStream(options.out!);
-    const sink = options.out!.endsWith('.gz') ? createGzip() : null;
-    file.on('finish', resolve).on('error', reject);
-    if (sink === null) file.end(text);
-    else { sink.pipe(file); sink.end(text); }
-  });
-  return 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const file = createWriteStream(options.out!);
+      const sink = options.out!.endsWith('.gz') ? createGzip() : null;
+      file.on('finish', resolve).on('error', reject);
+      if (sink === null) file.end(text);
+      else { sink.pipe(file); sink.end(text); }
+    });
+  } catch (error) {
+    io.err(`mluvii-state: cannot write ${printable(options.out)}: ${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  return EXIT.ok;
 }

@@ -10,9 +10,10 @@ export interface Output { out(text: string): void; err(text: string): void; isTT
  * - 2: a usage mistake or an input that cannot be used (a bad option, a missing or unreadable
  *   file, a store that cannot be opened): nothing was changed;
  * - 3: the store failed while the command ran (disk full, database gone): what was acknowledged
- *   before is kept.
+ *   before is kept;
+ * - 70: a fault of mluvii-state itself (please report it).
  */
-export const EXIT = { ok: 0, no: 1, usage: 2, store: 3 } as const;
+export const EXIT = { ok: 0, no: 1, usage: 2, store: 3, internal: 70 } as const;
 
 export { redactSecrets } from '../store/redact.js';
 

@@ -36,7 +36,11 @@ export function createProgram(io: Output = processOutput): Command {
   const program = new Command('mluvii-state')
     .description('Turn mluvii webhooks into an event-sourced picture of sessions, operators and e-mail threads.')
     .version(packageVersion(), '-V, --version')
-    .showHelpAfterError();
+    .showHelpAfterError('(mluvii-state <command> --help shows how to use it)')
+    // Parse errors are thrown (CommanderError) rather than exiting, so main.ts maps them to the
+    // documented exit code; what commander says goes through `io`.
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
 
   const entityOptions = (command: Command) => command
     .option('--json', 'print one JSON document instead of tables')
