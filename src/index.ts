@@ -17,7 +17,7 @@ export type * from './types.js';
 export {
   createTracker, type Tracker, type TrackerOptions, type IngestOptions, type IngestResult, type IngestOutcome,
   type TrackerNotice, type SessionFilter, type OperatorFilter, type EmailThreadFilter, type AnomalyFilter,
-  type TimelineItem, type TrackerStats, type TrackerSnapshot,
+  type TimelineItem, type TrackerStats, type TrackerSnapshot, type PageFilter,
 } from './tracker/createTracker.js';
 export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
 export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
@@ -29,7 +29,10 @@ export { replayInto, latestEventMs, type ReplayResult } from './replay/replay.js
 export { openJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
 export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
 export { createPostgresStore, migrations as postgresMigrations, type PostgresStore, type PostgresStoreOptions, type LogCheckpoint } from './store/createPostgresStore.js';
-export { isLoggedStore, isSharedStore, type LoggedStore, type SharedEventStore } from './store/eventStore.js';
+export { isLoggedStore, isSharedStore, StoreUnavailableError, type LoggedStore, type SharedEventStore, type StoreHealth } from './store/eventStore.js';
+export { JournalDamagedError, JournalFormatError, type DamagedSpan } from './store/journalFormat.js';
+export { verifyJournal, repairJournal, type JournalReport, type RepairReport } from './store/journalRepair.js';
 export { createReceiver, type Receiver, type ReceiverOptions } from './adapters/http/createReceiver.js';
 export { toNodeListener, type FetchHandler } from './adapters/http/toNodeListener.js';
+export { startServer, type RunningServer, type ServerLimits } from './adapters/http/startServer.js';
 export { mluviiStatePlugin, type FastifyPluginOptions } from './adapters/http/fastifyPlugin.js';

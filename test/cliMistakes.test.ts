@@ -157,7 +157,7 @@ describe('user mistakes get one line and a documented exit code', () => {
     expect((await cli('replay', SAMPLE, '--store', journal)).code).toBe(0);
     expect((await cli('journal', 'verify', '--store', journal)).code).toBe(0);
     const bytes = readFileSync(journal);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     writeFileSync(journal, bytes);
     const damaged = await cli('rebuild', '--store', journal);
     expect(damaged.code).toBe(2);
