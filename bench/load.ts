@@ -91,6 +91,8 @@ report('with 100 stalled /events', await run(server.port, seconds));
 const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`, { headers: { authorization: 'Bearer read' } })).text();
 console.log(`100 stalled /events clients: RSS ${before.toFixed(0)} -> ${rssMiB(server.child.pid!).toFixed(0)} MiB, dropped ${/clients_dropped_total (\d+)/.exec(metrics)?.[1]}`);
 for (const socket of stalled) socket.destroy();
+// The steady figure again: the machine and the journal's growth drift between phases.
+report('steady load again', await run(server.port, seconds));
 
 const load = run(server.port, seconds);
 setTimeout(() => server.child.kill('SIGKILL'), (seconds * 1000) / 2);

@@ -89,9 +89,9 @@ describe('connection limits', () => {
     let received = 0;
     void (async () => { for (;;) { const { done, value } = await reading.read(); if (done) return; received += value.byteLength; } })();
     const notice = { type: 'state-changed', stream: `session:${'1'.repeat(200)}`, position: 1 } as const;
-    for (let turn = 0; turn < 100; turn++) {
-      for (let i = 0; i < 20; i++) hub.publish(notice);
-      await new Promise((resolve) => setImmediate(resolve));
+    for (let turn = 0; turn < 40; turn++) {
+      for (let i = 0; i < 50; i++) hub.publish(notice);
+      await new Promise((resolve) => setTimeout(resolve, 30)); // past a flush
     }
     expect(stalled.status).toBe(200);
     expect(hub.dropped).toBe(1);

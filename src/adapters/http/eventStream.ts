@@ -1,6 +1,7 @@
 /**
- * The `/events` Server-Sent Events stream. Notices are queued and written out once per turn of
- * the event loop, one chunk for all clients, so a webhook's ingest never waits on them. A client
+ * The `/events` Server-Sent Events stream. Notices are queued and written out every
+ * {@link FLUSH_MS} ms, one chunk for all clients, so a webhook's ingest never waits on them and
+ * a hundred clients cost a hundred writes per flush, not per notice. A client
  * that stops reading is dropped once what is queued for it passes a bound, so a stalled reader
  * cannot hold memory; the number of clients is capped.
  */
@@ -24,6 +25,9 @@ export interface EventStreamHub {
   /** Ends every stream. */
   close(): void;
 }
+
+/** How often queued notices are written out: late enough to batch a burst, soon enough to look live. */
+const FLUSH_MS = 25;
 
 /** Bytes a client may have queued before its stream reports back-pressure. */
 const HIGH_WATER = 64 * 1024;
@@ -73,7 +77,7 @@ export function createEventStreamHub(options: EventStreamOptions = {}): EventStr
     },
     publish(notice) {
       if (clients.size === 0) return;
-      if (queued.length === 0) setImmediate(flush);
+      if (queued.length === 0) setTimeout(flush, FLUSH_MS);
       queued.push(notice);
     },
     close() {

@@ -10,7 +10,7 @@ import { toNodeListener, type FetchHandler } from './toNodeListener.js';
 export interface ServerLimits {
   /** Connections at once; more are closed as they arrive. Default 1024. */
   readonly maxConnections?: number;
-  /** Connections at once from one address. Default 128. */
+  /** Connections at once from one address (a reverse proxy is one address). Default 256. */
   readonly maxConnectionsPerAddress?: number;
   /** Time to receive a request's headers. Default 10 s. */
   readonly headersTimeoutMs?: number;
@@ -36,7 +36,7 @@ export async function startServer(handle: FetchHandler, host: string, port: numb
   server.headersTimeout = limits.headersTimeoutMs ?? 10_000;
   server.requestTimeout = limits.requestTimeoutMs ?? 30_000;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs ?? 5_000;
-  const perAddress = limits.maxConnectionsPerAddress ?? 128;
+  const perAddress = limits.maxConnectionsPerAddress ?? 256;
   const byAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '?';
