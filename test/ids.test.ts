@@ -44,3 +44,17 @@ describe('ids beyond what a number holds exactly', () => {
     expect(tracker.sessions()).toEqual([]);
   });
 });
+
+describe('event types a sender invents', () => {
+  it('get their own streams up to a cap, then share one; a rebuild from the store decides the same', async () => {
+    const tracker = createTracker();
+    const bodies = Array.from({ length: 150 }, (_, i) => JSON.stringify({ eventType: `Invented${i}`, data: { i } }));
+    for (const body of bodies) await tracker.ingest(body);
+    expect(tracker.stats().streams).toBe(101);
+    expect(tracker.timeline('unknown:(other)')).toHaveLength(50);
+    expect(tracker.anomalies({ stream: 'unknown:(other)' })).toHaveLength(50);
+    const rebuilt = createTracker({ store: tracker.store });
+    expect(rebuilt.stats()).toEqual(tracker.stats());
+    expect(rebuilt.timeline('unknown:(other)')).toEqual(tracker.timeline('unknown:(other)'));
+  });
+});

@@ -347,6 +347,10 @@ function toMs(receivedAt: IngestOptions['receivedAt'], clock: () => number): num
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Unknown event types (outside sessions) with a stream of their own; the rest share {@link OTHER_UNKNOWN_STREAM}. */
+const MAX_UNKNOWN_STREAMS = 100;
+const OTHER_UNKNOWN_STREAM = 'unknown:(other)';
+
 /** Entries of a tracker's cache of recent streams (a power of two; see `streamOf`). */
 const RECENT_STREAMS = 1 << 13;
 
@@ -441,6 +445,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    */
   const recentStreams = new Array<AnyStream | undefined>(RECENT_STREAMS);
 
+  /** Streams of unknown event types outside sessions (see `streamOf`). */
+  let unknownStreams = 0;
+
   /** The stream of `event`, created when it is the stream's first. */
   function streamOf(event: NormalizedEvent): AnyStream {
     const id = event.stream;
@@ -451,8 +458,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     if (recent !== undefined && recent.id === id) return recent;
     let stream = streams.get(id);
     if (stream === undefined) {
-      stream = createStreamFold(id, folderFor(id), log, sortTimes);
-      streams.set(id, stream);
+      // A sender inventing event types must not grow the streams without bound: past the cap,
+      // unknown types outside any session share one stream (decided in log order, so a rebuild
+      // decides the same).
+      const own = id.startsWith('unknown:') && unknownStreams >= MAX_UNKNOWN_STREAMS ? OTHER_UNKNOWN_STREAM : id;
+      stream = streams.get(own);
+      if (stream === undefined) {
+        stream = createStreamFold(own, folderFor(own), log, sortTimes);
+        streams.set(own, stream);
+        if (own.startsWith('unknown:')) unknownStreams++;
+      }
     }
     if (entry >= 0) recentStreams[entry] = stream;
     return stream;
@@ -539,7 +554,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     let resolved: Anomaly[] | null = null;
     if (!event.known) {
       counts.unknown++;
-      const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record, event);
+      const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record, event, { stream: stream.id });
       deliveryAnomalies.push(anomaly);
       (raised ??= []).push(anomaly);
     } else {
