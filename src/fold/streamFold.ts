@@ -259,6 +259,10 @@ export class StreamFold<State> {
         changes.push({ slot, before, after });
       }
     }
+    // The re-fold ran to the end: a shifted old checkpoint it did not reach (one whose prefix now
+    // ends with the stream's last event) still holds the state before the insertion. Dropped, it
+    // is taken again from the state just folded.
+    checkpoints.length = k;
     this.state = state;
     this.maybeCheckpoint();
     return { changes, refolded };
