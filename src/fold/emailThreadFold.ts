@@ -1,7 +1,7 @@
 /** The fold of an e-mail thread stream. */
 import type { NormalizedEvent } from '../types.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
-import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT } from './machineStep.js';
+import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT, rejects } from './machineStep.js';
 import { emailThreadTable } from './tables.js';
 import type { EmailThreadMachineEvent } from '../../machines/emailThread.js';
 
@@ -30,12 +30,18 @@ export const emailThreadFolder: Folder<EmailThreadState> = {
   evolve(state, event: NormalizedEvent): ProcessAnomaly[] | null {
     if (!event.known) return null;
     collector.reset();
+    if (event.time !== null && (state.lastTime === null || event.time > state.lastTime)) state.lastTime = event.time;
+    const machineEvent = MACHINE_EVENT_OF[event.typeCode]!;
+    if (machineEvent !== NO_MACHINE_EVENT && rejects(emailThreadTable, state.machine, machineEvent)) {
+      // Rejected (a second EmailThreadCreated): flagged, and no field of the thread changes.
+      state.machine = applyMachineEvent(emailThreadTable, state.machine, machineEvent, collector);
+      return collector.result();
+    }
     const tenantId = event.tenantId;
     if (tenantId !== null) {
       if (state.tenantId === null) state.tenantId = tenantId;
       else if (state.tenantId !== tenantId) collector.add({ kind: 'inconsistent-data', message: `tenantId changed from ${state.tenantId} to ${tenantId}` });
     }
-    const machineEvent = MACHINE_EVENT_OF[event.typeCode]!;
     if (machineEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(emailThreadTable, state.machine, machineEvent, collector);
     switch (event.eventType) {
       case 'EmailThreadCreated': state.createdAt = event.time; break;
@@ -44,7 +50,6 @@ export const emailThreadFolder: Folder<EmailThreadState> = {
       case 'EmailThreadForwarded': state.operatorUserId = null; state.forwardCount++; break;
       default: break;
     }
-    if (event.time !== null && (state.lastTime === null || event.time > state.lastTime)) state.lastTime = event.time;
     return collector.result();
   },
   clone: (s) => ({ ...s }),

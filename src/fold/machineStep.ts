@@ -31,3 +31,12 @@ export function applyMachineEvent(table: TransitionTable, state: number, eventIn
   }
   return table.next[cell]!;
 }
+
+/**
+ * Whether a machine rejects an event in a compiled state (the transition keeps the state and
+ * flags it unexpected). A fold changes no field for an event its machine rejects: the machine,
+ * not the fold, decides what an event may change.
+ */
+export function rejects(table: TransitionTable, state: number, eventIndex: number): boolean {
+  return table.effects[state * table.events.length + eventIndex]?.unexpected != null;
+}

@@ -6,7 +6,7 @@ import type { KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } f
 import { parseTimestampUs } from '../catalogue/timestamp.js';
 import { appended, EMPTY_LIST } from './appended.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
-import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT } from './machineStep.js';
+import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT, rejects } from './machineStep.js';
 import { participationTable, sessionTable } from './tables.js';
 import type { SessionMachineEvent } from '../../machines/session.js';
 import type { ParticipationMachineEvent } from '../../machines/participation.js';
@@ -185,7 +185,9 @@ function applyParticipation(state: SessionState, event: KnownEvent, time: number
   if (userId === null) return;
   const p = participationOf(state, userId);
   const before = p.machine;
+  const rejected = rejects(participationTable, p.machine, machineEvent);
   p.machine = applyMachineEvent(participationTable, p.machine, machineEvent, collector);
+  if (rejected) return; // flagged; the participation's times stay as they were
   if (p.machine !== before) {
     count(state, before, -1);
     count(state, p.machine, 1);
@@ -207,14 +209,21 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
   if (!event.known) return null;
   collector.reset();
   const time = event.time;
+  // Counted whatever the machines say of the event (the view's lastEventAt).
+  if (time !== null && (state.lastTime === null || time > state.lastTime)) state.lastTime = time;
   const data = event.data as Readonly<Record<string, unknown>>;
-  if (event.family === 'session') checkConsistency(state, data);
-
   let machineEvent = SESSION_EVENT_OF[event.typeCode]!;
   if (event.eventType === 'SessionActivityAvResponse') {
     const response = data.response;
     machineEvent = response === 'Accepted' ? S['av.accepted'] : response === 'Requested' ? NO_MACHINE_EVENT : S['av.rejected'];
   }
+  if (machineEvent !== NO_MACHINE_EVENT && rejects(sessionTable, state.machine, machineEvent)) {
+    // The session machine rejects it (a join after the end, a second SessionStarted): flagged,
+    // and nothing else changes, not the participations either.
+    state.machine = applyMachineEvent(sessionTable, state.machine, machineEvent, collector);
+    return collector.result();
+  }
+  if (event.family === 'session') checkConsistency(state, data);
   if (machineEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(sessionTable, state.machine, machineEvent, collector);
   applyParticipation(state, event, time);
   addChatbot(state, event.actor);
@@ -242,7 +251,6 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
     default:
       break;
   }
-  if (time !== null && (state.lastTime === null || time > state.lastTime)) state.lastTime = time;
 
   const at = time ?? state.lastTime;
   const status = deriveStatus(state);

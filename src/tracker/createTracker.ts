@@ -695,8 +695,18 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     });
   }
 
+  /**
+   * Whether operator `userId` takes part in session `stream` (a participation its machine
+   * accepted). The index of operators' sessions grows by every event naming them; an event the
+   * machines reject (a join after the end) names them without making them take part.
+   */
+  function participatesIn(stream: AnyStream, userId: number): boolean {
+    return (findParticipation(stream.state as SessionState, userId)?.machine ?? 0) !== 0;
+  }
+
   function knownOperatorIds(): number[] {
-    const ids = new Set<number>([...operatorSessions.keys(), ...operatorEmails.keys()]);
+    const ids = new Set<number>(operatorEmails.keys());
+    for (const [userId, sessionStreams] of operatorSessions) if (sessionStreams.some((stream) => participatesIn(stream, userId))) ids.add(userId);
     for (const id of streams.keys()) if (id.startsWith('operator:')) ids.add(entityIdOf(id));
     return [...ids].sort((a, b) => a - b);
   }
@@ -783,6 +793,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const matching: AnyStream[] = [];
       for (const stream of candidates) {
         if (!stream.id.startsWith('session:')) continue;
+        if (filter.operator !== undefined && !participatesIn(stream, filter.operator)) continue;
         const state = stream.state as SessionState;
         if (!wants(filter.status, state.status)) continue;
         if (filter.tenantId !== undefined && state.tenantId !== filter.tenantId) continue;
@@ -793,7 +804,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     },
 
     operator(userId) {
-      const known = operatorSessions.has(userId) || operatorEmails.has(userId) || streams.has(`operator:${userId}`);
+      const known = (operatorSessions.get(userId) ?? NONE).some((stream) => participatesIn(stream, userId)) || operatorEmails.has(userId) || streams.has(`operator:${userId}`);
       return known ? operatorView(userId) : null;
     },
 
