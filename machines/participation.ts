@@ -1,12 +1,13 @@
 /**
  * One operator's participation in one session: invited -> joined -> after-call work -> concluded,
- * invited -> rejected | canceled. Joined -> concluded directly is legal: when several operators
- * are in a session only one gets SessionOperatorLeft, and forwarding away concludes at once.
+ * invited -> rejected | canceled | expired. Joined -> concluded directly is legal: when several
+ * operators are in a session only one gets SessionOperatorLeft, and forwarding away concludes at
+ * once. An invitation still pending when the session ends expires (`session.ended`).
  */
 import { setup } from 'xstate';
 import { anomalyActions, recover, reject } from './anomalyActions.js';
 
-export const PARTICIPATION_MACHINE_EVENTS = ['invited', 'joined', 'left', 'concluded', 'rejected', 'canceled'] as const;
+export const PARTICIPATION_MACHINE_EVENTS = ['invited', 'joined', 'left', 'concluded', 'rejected', 'canceled', 'session.ended'] as const;
 export type ParticipationMachineEvent = { type: (typeof PARTICIPATION_MACHINE_EVENTS)[number] };
 
 const JOINED = 'SessionOperatorJoined';
@@ -36,6 +37,7 @@ export const participationMachine = setup({
         joined: 'joined',
         rejected: 'rejected',
         canceled: 'canceled',
+        'session.ended': 'expired',
         left: recover('afterCallWork', JOINED),
         concluded: recover('concluded', JOINED),
       },
@@ -66,5 +68,14 @@ export const participationMachine = setup({
     },
     rejected: { on: { invited: 'invited', joined: 'joined', rejected: reject('rejected twice') } },
     canceled: { on: { invited: 'invited', joined: 'joined', canceled: reject('canceled twice') } },
+    /** Never answered before the session ended (unless its Joined was lost: Left or Concluded say so). */
+    expired: {
+      on: {
+        invited: 'invited',
+        joined: 'joined',
+        left: recover('afterCallWork', JOINED),
+        concluded: recover('concluded', JOINED),
+      },
+    },
   },
 });

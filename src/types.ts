@@ -138,23 +138,53 @@ export type StalledWhat = 'queued' | 'active' | 'after-call-work' | 'on-hold' | 
 // Views
 
 export type SessionStatus = 'created' | 'queued' | 'active' | 'ended' | 'after-call-work' | 'closed';
-export type ParticipationStatus = 'invited' | 'joined' | 'after-call-work' | 'concluded' | 'rejected' | 'canceled';
+/** `expired`: an invitation still unanswered when the session ended. */
+export type ParticipationStatus = 'invited' | 'joined' | 'after-call-work' | 'concluded' | 'rejected' | 'canceled' | 'expired';
 export type EmailThreadStatus = 'unassigned' | 'assigned';
 
 /** One operator's part in one session. Times are ISO-8601 UTC with microseconds. */
-export interface ParticipationView {
-  readonly userId: number;
-  readonly status: ParticipationStatus;
-  readonly invitedAt: string | null;
+/** One time an operator was in a session: joined, left (into after-call work), concluded. */
+export interface StintView {
   readonly joinedAt: string | null;
   readonly leftAt: string | null;
   readonly concludedAt: string | null;
 }
 
+export interface ParticipationView {
+  readonly userId: number;
+  readonly status: ParticipationStatus;
+  /** When the participation entered its status (event time): "in after-call work since". */
+  readonly since: string | null;
+  readonly invitedAt: string | null;
+  /** The latest stint's times (see `stints`). */
+  readonly joinedAt: string | null;
+  readonly leftAt: string | null;
+  readonly concludedAt: string | null;
+  /** Every stint, in time order (an operator forwarded away and back has two). */
+  readonly stints: readonly StintView[];
+}
+
+/** Who holds a session that waits for an operator. */
+export interface QueueView {
+  /** `chatbot`: a chatbot is talking to the guest; `queue`: the guest waits for an operator. */
+  readonly heldBy: 'chatbot' | 'queue';
+  /** Since when the guest waits for an operator (null while a chatbot holds the session). */
+  readonly waitingSince: string | null;
+  /** The group it was forwarded to, when known. */
+  readonly groupId: number | null;
+}
+
+/**
+ * One forward, reported by SessionForwarded, SessionActivitySessionForwarded or both (merged when
+ * close in time).
+ */
 export interface ForwardView {
   readonly at: string | null;
-  /** Operator, group or chatbot the session was forwarded to. */
+  /** Operator, group, chatbot or phone number the session was forwarded to. */
   readonly to: Party | null;
+  /** Who forwarded it, when the activity said. */
+  readonly from: Party | null;
+  readonly reportedBy: readonly ('SessionForwarded' | 'SessionActivitySessionForwarded')[];
 }
 
 export type PendingForm = 'hero-card' | 'call-script';
@@ -165,12 +195,21 @@ export interface SessionView {
   readonly channel: string | null;
   readonly source: string | null;
   readonly status: SessionStatus;
+  /** When the session entered its status (event time). */
+  readonly statusSince: string | null;
   /** Closed without any operator ever joining. */
   readonly abandoned: boolean;
+  /** For a queued session: who holds it and since when the guest waits; null otherwise. */
+  readonly queue: QueueView | null;
   readonly operators: readonly ParticipationView[];
   readonly chatbotIds: readonly number[];
   readonly onHold: boolean;
+  /** Since when the guest is on hold, while on hold. */
+  readonly onHoldSince: string | null;
+  /** An AV call requested or in progress. */
   readonly avActive: boolean;
+  /** Since when, while `avActive`. */
+  readonly avSince: string | null;
   readonly forwards: readonly ForwardView[];
   readonly terminationReason: string | null;
   readonly pendingForms: readonly PendingForm[];
@@ -188,6 +227,11 @@ export interface OperatorView {
   readonly userId: number;
   /** As last delivered (OFFLINE, ONLINE, AWAY, BUSY, or a newer value); `null` if never reported. */
   readonly status: string | null;
+  /**
+   * Since when the status is what it is: the receive time of the first delivery of the current
+   * status (UserStatusChanged carries no time of its own). `null` if never reported.
+   */
+  readonly statusSince: string | null;
   readonly availability: string | null;
   readonly availabilityReason: string | null;
   /** Sessions where the operator is joined now. */

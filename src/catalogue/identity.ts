@@ -8,6 +8,15 @@ import { EVENT_TYPES, type EventType } from './catalogue.js';
 import type { NormalizedEvent } from '../types.js';
 import { boundedTypeName } from './normalize.js';
 
+/**
+ * Timeless signals of a session or e-mail thread: nothing in them names one occurrence, so an
+ * identical body is taken for a re-delivery of the same signal (their identity is the body's).
+ * UserStatusChanged is not among them: AWAY, ONLINE, AWAY are three real changes.
+ */
+const TIMELESS_SIGNALS: ReadonlySet<string> = new Set<EventType>(['SessionCallParamsUpdated', 'SessionRecordingPostProcessingCompleted', 'EmailThreadParamsUpdated']);
+/** Whose identity is their payload's digest: unknown types and timeless signals. */
+const identifiedByContent = (event: NormalizedEvent): boolean => !event.known || TIMELESS_SIGNALS.has(event.eventType);
+
 /** Names an unknown event type's payload, which has no identity fields: 16 hex digits of its SHA-256. */
 const payloadDigest = (data: Readonly<Record<string, unknown>>): string =>
   createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
@@ -25,8 +34,9 @@ const fields: (number | null)[] = [0, 0, 0];
  * - Av*: `(eventType, sessionId, operatorId, time)`
  * - lifecycle with time: `(eventType, id, userId?, time)`
  * - SessionCreated: `(eventType, id)`: it happens once per session
- * - other events without time: none: refresh signals, a repeat is harmless and two equal
- *   UserStatusChanged bodies can be two real changes (AWAY, ONLINE, AWAY)
+ * - timeless session and e-mail signals: `(eventType, digest of the payload)` (see TIMELESS_SIGNALS)
+ * - other events without time: none: two equal UserStatusChanged bodies can be two real changes
+ *   (AWAY, ONLINE, AWAY)
  */
 const n = (value: unknown) => (typeof value === 'number' ? value : null);
 
@@ -57,16 +67,17 @@ function identityFields(eventType: string, timeUs: number | null, data: Readonly
 
 /**
  * The dedupe identity of an event: its type and the fields that name one occurrence (see
- * `identityFields`), e.g. `SessionOperatorJoined:7371450:4:1714658724454661`; `null` for refresh
- * signals, which have none and are never deduplicated. Unknown event types:
- * `(eventType, digest of the payload's JSON)`: only repeats of the same payload are recognised.
+ * `identityFields`), e.g. `SessionOperatorJoined:7371450:4:1714658724454661`; `null` for
+ * UserStatusChanged, which has none and is never deduplicated. Unknown event types and timeless
+ * signals: `(eventType, digest of the payload's JSON)`: only repeats of the same payload are
+ * recognised.
  *
  * Computed on request, not carried by the event: the tracker dedupes by {@link identityKeyOf}
  * and needs the text only when a key repeats.
  */
 export function getIdentity(event: NormalizedEvent): string | null {
   const data = event.data as Readonly<Record<string, unknown>>;
-  if (!event.known) return `${boundedTypeName(event.eventType)}#${payloadDigest(data)}`;
+  if (identifiedByContent(event)) return `${boundedTypeName(event.eventType)}#${payloadDigest(data)}`;
   const count = identityFields(event.eventType, event.time, data);
   if (count < 0) return null;
   const first = integerText(fields[0]!);
@@ -142,7 +153,7 @@ export function identityKeyOfText(identity: string): number {
  * identities have equal keys; a key match must still be confirmed.
  */
 export function identityKeyOf(event: NormalizedEvent): number {
-  if (!event.known) return identityKeyOfText(getIdentity(event)!);
+  if (identifiedByContent(event)) return identityKeyOfText(getIdentity(event)!);
   const count = identityFields(event.eventType, event.time, event.data as Readonly<Record<string, unknown>>);
   if (count < 0) return 0;
   let hash = TYPE_HASHES[event.typeCode]!;

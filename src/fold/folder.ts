@@ -22,6 +22,11 @@ export interface Folder<State> {
   /** A JSON-safe form of a state, for snapshots; `fromJSON` is its inverse. */
   toJSON(state: State): unknown;
   fromJSON(json: unknown): State;
+  /**
+   * Event types the state waits for (its machine state's `meta.awaits`): while any, the stream
+   * has an open missing-transition naming them, resolved when the state moves on. Default: none.
+   */
+  awaits?(state: State): readonly string[];
 }
 
 /** Turns the effects of one or more machine steps into at most two anomalies (missing merged). */

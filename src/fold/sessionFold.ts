@@ -8,22 +8,27 @@ import { appended, EMPTY_LIST } from './appended.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT, rejects } from './machineStep.js';
 import { participationTable, sessionTable } from './tables.js';
+import { sameForwards, withForward, type ForwardState } from './forwards.js';
 import type { SessionMachineEvent } from '../../machines/session.js';
 import type { ParticipationMachineEvent } from '../../machines/participation.js';
+
+/** One time an operator was in the session. Never changed in place: replaced in `stints`. */
+export interface Stint {
+  readonly joinedAt: number | null;
+  readonly leftAt: number | null;
+  readonly concludedAt: number | null;
+}
 
 export interface ParticipationState {
   readonly userId: number;
   machine: number;
+  /** When `machine` last changed (event time). */
+  since: number | null;
   invitedAt: number | null;
-  joinedAt: number | null;
-  leftAt: number | null;
-  concludedAt: number | null;
+  /** Every stint, in canonical order; the last is the current one (replaced, never mutated). */
+  stints: readonly Stint[];
 }
 
-export interface ForwardState {
-  readonly at: number | null;
-  readonly to: Party | null;
-}
 
 export interface SessionState {
   machine: number;
@@ -39,6 +44,12 @@ export interface SessionState {
   status: SessionStatus;
   statusSince: number | null;
   holdSince: number | null;
+  /** While AV is requested or active: since when. */
+  avSince: number | null;
+  /** While queued and held by the queue (not a chatbot): since when the guest waits. */
+  waitingSince: number | null;
+  /** The group the session was last forwarded to, while it waits. */
+  queueGroupId: number | null;
   /** SessionStarted.started, to compare with SessionEnded.started. */
   reportedStart: number | null;
   /**
@@ -57,20 +68,36 @@ export interface SessionState {
 }
 
 // Per compiled session state: the facts the views need, read once from the machine's state value.
-type Lifecycle = 'unseen' | 'created' | 'started' | 'ended';
-interface SessionStateFacts { lifecycle: Lifecycle; onHold: boolean; avActive: boolean; pendingForms: PendingForm[] }
-const SESSION_FACTS: SessionStateFacts[] = sessionTable.stateValues.map((value) => {
+type Lifecycle = 'unseen' | 'created' | 'started' | 'endReported' | 'ended';
+interface SessionStateFacts {
+  lifecycle: Lifecycle;
+  /** The session has ended (by its lifecycle event or as an activity reported). */
+  ended: boolean;
+  onHold: boolean;
+  avActive: boolean;
+  /** Who holds the session while it waits for an operator. */
+  heldBy: 'queue' | 'chatbot';
+  pendingForms: PendingForm[];
+  /** Event types the state waits for: an open missing-transition while it lasts. */
+  awaits: readonly string[];
+}
+const SESSION_FACTS: SessionStateFacts[] = sessionTable.stateValues.map((value, index) => {
   const v = value as Record<string, string>;
   const pendingForms: PendingForm[] = [];
   if (v.heroCard === 'pending') pendingForms.push('hero-card');
   if (v.callScript === 'pending') pendingForms.push('call-script');
-  return { lifecycle: v.lifecycle as Lifecycle, onHold: v.hold === 'on', avActive: v.av !== 'idle', pendingForms };
+  return {
+    lifecycle: v.lifecycle as Lifecycle, ended: v.lifecycle === 'ended' || v.lifecycle === 'endReported',
+    onHold: v.hold === 'on', avActive: v.av === 'requested' || v.av === 'active',
+    heldBy: v.queue === 'chatbot' ? 'chatbot' : 'queue', pendingForms, awaits: sessionTable.awaits[index]!,
+  };
 });
 export const sessionFacts = (state: SessionState): SessionStateFacts => SESSION_FACTS[state.machine]!;
 
 /** Participation state names, by compiled index. */
 export const PARTICIPATION_STATE_NAMES = participationTable.stateValues.map(String);
 const JOINED = PARTICIPATION_STATE_NAMES.indexOf('joined');
+const NOT_YET = PARTICIPATION_STATE_NAMES.indexOf('none');
 const AFTER_CALL_WORK = PARTICIPATION_STATE_NAMES.indexOf('afterCallWork');
 const INVITED = PARTICIPATION_STATE_NAMES.indexOf('invited');
 
@@ -92,6 +119,8 @@ const SESSION_EVENT_OF = machineEventsOf({
   SessionActivityHeroCardSubmission: S['heroCard.submitted'],
   SessionActivityCallScript: S['callScript.shown'],
   SessionActivityCallScriptSubmission: S['callScript.submitted'],
+  SessionActivitySessionEnded: S['session.endReported'],
+  SessionActivityLastFarewellMessage: S['session.endReported'],
 });
 
 /** Which participation-machine event each webhook event type is, for `event.participant`. */
@@ -105,10 +134,10 @@ const PARTICIPATION_EVENT_OF = machineEventsOf({
 });
 
 function deriveStatus(state: SessionState): SessionStatus {
-  const { lifecycle } = SESSION_FACTS[state.machine]!;
+  const { lifecycle, ended } = SESSION_FACTS[state.machine]!;
   if (lifecycle === 'unseen' || lifecycle === 'created') return 'created';
   const joined = state.joinedCount > 0;
-  if (lifecycle === 'started') return joined ? 'active' : 'queued';
+  if (!ended) return joined ? 'active' : 'queued';
   return joined ? 'ended' : state.afterCallWorkCount > 0 ? 'after-call-work' : 'closed';
 }
 
@@ -126,10 +155,19 @@ function recount(state: SessionState): SessionState {
   return state;
 }
 
+/**
+ * A session known only from refresh signals (SessionCallParamsUpdated and the like, for a session
+ * whose other events never arrived): not counted or listed as a session.
+ */
+export const isSignalOnly = (state: SessionState): boolean => SESSION_FACTS[state.machine]!.lifecycle === 'unseen' && state.lastTime === null;
+
+/** Whether operator `userId` takes part in the session (a participation its machine accepted). */
+export const takesPart = (state: SessionState, userId: number): boolean => (findParticipation(state, userId)?.machine ?? NOT_YET) !== NOT_YET;
+
 /** A session that closed without any operator ever joining. */
 export function isAbandoned(state: SessionState): boolean {
   if (state.status !== 'closed') return false;
-  for (const p of state.participations) if (p.joinedAt !== null) return false;
+  for (const p of state.participations) if (p.stints.some((stint) => stint.joinedAt !== null)) return false;
   return true;
 }
 
@@ -161,7 +199,7 @@ export function findParticipation(state: SessionState, userId: number): Particip
 function participationOf(state: SessionState, userId: number): ParticipationState {
   let p = findParticipation(state, userId);
   if (p === undefined) {
-    p = { userId, machine: 0, invitedAt: null, joinedAt: null, leftAt: null, concludedAt: null };
+    p = { userId, machine: 0, since: null, invitedAt: null, stints: EMPTY_LIST };
     state.participations = appended(state.participations, p);
   }
   return p;
@@ -188,17 +226,57 @@ function applyParticipation(state: SessionState, event: KnownEvent, time: number
   const rejected = rejects(participationTable, p.machine, machineEvent);
   p.machine = applyMachineEvent(participationTable, p.machine, machineEvent, collector);
   if (rejected) return; // flagged; the participation's times stay as they were
-  if (p.machine !== before) {
-    count(state, before, -1);
-    count(state, p.machine, 1);
-  }
+  moved(state, p, before, time ?? state.lastTime);
   switch (event.eventType) {
     case 'SessionActivityOperatorInvited': p.invitedAt = time; break;
-    case 'SessionOperatorJoined': p.joinedAt = time; p.leftAt = null; p.concludedAt = null; break;
-    case 'SessionOperatorLeft': p.leftAt = time; break;
-    case 'SessionOperatorConcluded': p.concludedAt = time; break;
+    case 'SessionOperatorJoined': p.stints = appended(p.stints, { joinedAt: time, leftAt: null, concludedAt: null }); break;
+    case 'SessionOperatorLeft': setStint(p, 'leftAt', time); break;
+    case 'SessionOperatorConcluded': setStint(p, 'concludedAt', time); break;
     default: break;
   }
+}
+
+/** Sets a time of the current stint (a new one when there is none, or it has ended: a Joined was lost). */
+function setStint(p: ParticipationState, field: 'leftAt' | 'concludedAt', time: number | null): void {
+  const last = p.stints.at(-1);
+  if (last === undefined || last.concludedAt !== null || (field === 'leftAt' && last.leftAt !== null)) {
+    p.stints = appended(p.stints, { joinedAt: null, leftAt: null, concludedAt: null, [field]: time });
+  } else {
+    p.stints = [...p.stints.slice(0, -1), { ...last, [field]: time }];
+  }
+}
+
+/** Book-keeping after a participation's machine stepped from `before`: counts, and since when. */
+function moved(state: SessionState, p: ParticipationState, before: number, at: number | null): void {
+  if (p.machine === before) return;
+  count(state, before, -1);
+  count(state, p.machine, 1);
+  p.since = at;
+}
+
+/** The session ended: every participation hears of it (a pending invitation expires). */
+function endParticipations(state: SessionState, at: number | null): void {
+  for (const p of state.participations) {
+    const before = p.machine;
+    p.machine = applyMachineEvent(participationTable, p.machine, P['session.ended'], collector);
+    moved(state, p, before, at);
+  }
+}
+
+/**
+ * What an event says of who holds a waiting session: a chatbot acting or being forwarded to, or a
+ * forward to an operator, a group or a phone (the queue). The activity's group target is left
+ * out: a forward to a chatbot reuses `toGroupId` there, so it cannot be told apart.
+ */
+function queueEventOf(event: KnownEvent): number {
+  if (event.actor?.kind === 'chatbot') return S['chatbot.acted'];
+  const target = event.target;
+  if (event.eventType === 'SessionForwarded') {
+    if (target?.kind === 'chatbot') return S['chatbot.acted'];
+    return target === null ? NO_MACHINE_EVENT : S['forwarded.toQueue'];
+  }
+  if (event.eventType === 'SessionActivitySessionForwarded' && (target?.kind === 'operator' || target?.kind === 'phone')) return S['forwarded.toQueue'];
+  return NO_MACHINE_EVENT;
 }
 
 function addChatbot(state: SessionState, party: Party | null): void {
@@ -224,8 +302,12 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
     return collector.result();
   }
   if (event.family === 'session') checkConsistency(state, data);
+  const wasEnded = SESSION_FACTS[state.machine]!.ended;
   if (machineEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(sessionTable, state.machine, machineEvent, collector);
   applyParticipation(state, event, time);
+  if (!wasEnded && SESSION_FACTS[state.machine]!.ended) endParticipations(state, time ?? state.lastTime);
+  const queueEvent = queueEventOf(event);
+  if (queueEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(sessionTable, state.machine, queueEvent, collector);
   addChatbot(state, event.actor);
 
   switch (event.eventType) {
@@ -241,9 +323,13 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
       }
       break;
     }
+    case 'SessionActivitySessionForwarded':
+      state.forwards = withForward(state.forwards, event);
+      break;
     case 'SessionForwarded':
-      state.forwards = appended(state.forwards, { at: time, to: event.target });
+      state.forwards = withForward(state.forwards, event);
       addChatbot(state, event.target);
+      if (event.target?.kind === 'group') state.queueGroupId = event.target.groupId;
       break;
     case 'SessionActivitySessionEnded':
       state.terminationReason = (data.terminationReason as string | null | undefined) ?? state.terminationReason;
@@ -259,23 +345,25 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
     state.statusSince = at;
     state.closedAt = status === 'closed' ? at : null;
   }
-  const onHold = SESSION_FACTS[state.machine]!.onHold;
-  if (onHold !== (state.holdSince !== null)) state.holdSince = onHold ? at ?? 0 : null;
+  const facts = SESSION_FACTS[state.machine]!;
+  if (facts.onHold !== (state.holdSince !== null)) state.holdSince = facts.onHold ? at ?? 0 : null;
+  if (facts.avActive !== (state.avSince !== null)) state.avSince = facts.avActive ? at ?? 0 : null;
+  const waiting = status === 'queued' && facts.heldBy === 'queue';
+  if (waiting !== (state.waitingSince !== null)) state.waitingSince = waiting ? at ?? 0 : null;
+  if (status !== 'queued') state.queueGroupId = null;
   return collector.result();
 }
 
-function sameParty(a: Party | null, b: Party | null): boolean {
-  return a === b || (a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
-}
 
 export const sessionFolder: Folder<SessionState> = {
   initialState: () => ({
     machine: 0, tenantId: null, channel: null, source: null,
     startedAt: null, endedAt: null, closedAt: null, lastTime: null,
-    status: 'created', statusSince: null, holdSince: null, reportedStart: null,
+    status: 'created', statusSince: null, holdSince: null, avSince: null, waitingSince: null, queueGroupId: null, reportedStart: null,
     participations: EMPTY_LIST, joinedCount: 0, afterCallWorkCount: 0, chatbotIds: EMPTY_LIST, forwards: EMPTY_LIST, terminationReason: null,
   }),
   evolve: evolveSession,
+  awaits: (s) => SESSION_FACTS[s.machine]!.awaits,
   // The snapshot keeps a participation as `[userId, rest]`, the form of the Map it once was.
   toJSON: (s) => ({ ...s, participations: s.participations.map(({ userId, ...rest }) => [userId, rest]) }),
   fromJSON: (json) => {
@@ -287,13 +375,18 @@ export const sessionFolder: Folder<SessionState> = {
     if (a.machine !== b.machine || a.tenantId !== b.tenantId || a.channel !== b.channel || a.source !== b.source) return false;
     if (a.startedAt !== b.startedAt || a.endedAt !== b.endedAt || a.closedAt !== b.closedAt || a.lastTime !== b.lastTime) return false;
     if (a.status !== b.status || a.statusSince !== b.statusSince || a.holdSince !== b.holdSince || a.reportedStart !== b.reportedStart) return false;
+    if (a.avSince !== b.avSince || a.waitingSince !== b.waitingSince || a.queueGroupId !== b.queueGroupId) return false;
     if (a.terminationReason !== b.terminationReason || a.participations.length !== b.participations.length) return false;
     const sameParticipation = (p: ParticipationState, i: number) => {
       const q = b.participations[i]!;
-      return p.userId === q.userId && p.machine === q.machine && p.invitedAt === q.invitedAt && p.joinedAt === q.joinedAt && p.leftAt === q.leftAt && p.concludedAt === q.concludedAt;
+      return p.userId === q.userId && p.machine === q.machine && p.since === q.since && p.invitedAt === q.invitedAt
+        && p.stints.length === q.stints.length && p.stints.every((stint, j) => {
+          const other = q.stints[j]!;
+          return stint.joinedAt === other.joinedAt && stint.leftAt === other.leftAt && stint.concludedAt === other.concludedAt;
+        });
     };
     if (!a.participations.every(sameParticipation)) return false;
     if (a.chatbotIds.length !== b.chatbotIds.length || a.chatbotIds.some((id, i) => id !== b.chatbotIds[i])) return false;
-    return a.forwards.length === b.forwards.length && a.forwards.every((f, i) => f.at === b.forwards[i]!.at && sameParty(f.to, b.forwards[i]!.to));
+    return sameForwards(a.forwards, b.forwards);
   },
 };

@@ -30,6 +30,20 @@ export interface TransitionTable<EventName extends string = string> {
   readonly next: Int16Array;
   /** Same indexing; `null` for a plain transition (or an event the state ignores). */
   readonly effects: readonly (TransitionEffect | null)[];
+  /**
+   * Per state: the event types it waits for (`meta: { awaits: [...] }` on its state nodes). A
+   * stream in such a state has an open missing-transition naming them until it leaves it.
+   */
+  readonly awaits: readonly (readonly string[])[];
+}
+
+/** The event types the active state nodes of a snapshot wait for (their `meta.awaits`). */
+function awaitsOf(snapshot: AnyMachineSnapshot): readonly string[] {
+  const awaited: string[] = [];
+  for (const meta of Object.values(snapshot.getMeta() as Record<string, { awaits?: readonly string[] } | undefined>)) {
+    for (const eventType of meta?.awaits ?? []) if (!awaited.includes(eventType)) awaited.push(eventType);
+  }
+  return awaited;
 }
 
 const stateKey = (value: StateValue) => JSON.stringify(value);
@@ -91,6 +105,7 @@ export function createTransitionTable<const EventName extends string>(
     eventIndex,
     next,
     effects,
+    awaits: snapshots.map(awaitsOf),
   };
 }
 

@@ -12,7 +12,7 @@ import { emailThreadFolder, type EmailThreadState } from '../fold/emailThreadFol
 import type { Folder, ProcessAnomaly } from '../fold/folder.js';
 import { noFolder } from '../fold/noFold.js';
 import { presenceFolder, type PresenceState } from '../fold/presenceFold.js';
-import { findParticipation, PARTICIPATION_STATE_NAMES, sessionFolder, type SessionState } from '../fold/sessionFold.js';
+import { findParticipation, isSignalOnly, PARTICIPATION_STATE_NAMES, sessionFolder, takesPart, type SessionState } from '../fold/sessionFold.js';
 import { appended } from '../fold/appended.js';
 import { createStreamFold, SortTimeColumn, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
 import { getIdentity, identityKeyOf, identityKeyOfText, sameContent } from '../catalogue/identity.js';
@@ -127,7 +127,7 @@ export interface TimelineItem {
  * event on restart (the events themselves still come from the store). JSON-safe.
  */
 export interface TrackerSnapshot {
-  readonly version: 1;
+  readonly version: 2;
   /** The last store position folded into it. */
   readonly position: number;
   /** Per stream: its id, its folded state, and the process anomalies of its events by position. */
@@ -144,6 +144,11 @@ export interface TrackerStats {
   readonly sessionsByStatus: Readonly<Record<SessionStatus, number>>;
   readonly emailThreadsByStatus: Readonly<Record<EmailThreadStatus, number>>;
   readonly operators: number;
+  /**
+   * Session ids known only from refresh signals (a SessionCallParamsUpdated for a session never
+   * seen otherwise): not in `sessionsByStatus` nor in `sessions()`; `session(id)` still answers.
+   */
+  readonly signalOnlySessions: number;
   readonly anomaliesByKind: Readonly<Partial<Record<AnomalyKind, number>>>;
   /** Events evolved again because late events were inserted before them. */
   readonly refoldedEvents: number;
@@ -489,6 +494,23 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }, true);
   }
 
+  /** What `stream`'s state waits for (folder.awaits), or an empty list. */
+  const awaitedBy = (stream: AnyStream): readonly string[] => stream.folder.awaits?.(stream.state) ?? NONE;
+
+  /**
+   * The open missing-transition of a stream whose state waits for events (a session whose end an
+   * activity reported, SessionEnded still due): not an event's anomaly but the state's, so it is
+   * resolved when the awaited event arrives, whenever that is.
+   */
+  function awaitedAnomaly(stream: AnyStream, awaited: readonly string[]): Anomaly {
+    const state = stream.state as { lastTime?: number | null };
+    return freeze({
+      kind: 'missing-transition', severity: SEVERITY['missing-transition'], stream: stream.id, eventType: null,
+      message: `the state implies events that have not arrived: ${awaited.join(', ')}`, missing: [...awaited],
+      position: null, source: null, time: iso(state.lastTime ?? null),
+    }, true);
+  }
+
   /** Records that the operator of `event` appears in `stream`, once per stream and operator. */
   function indexOperators(stream: AnyStream, event: NormalizedEvent): void {
     const userId = event.participant;
@@ -546,6 +568,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const key = keyOf(event);
     if (key !== 0) identities.add(key, slot);
     const stream = streamOf(event);
+    const awaitedBefore = awaitedBy(stream);
     const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
     if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
     counts.refolded += inserted.refolded;
@@ -567,8 +590,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
     if (inserted.changes.length > 0) {
       raised ??= [];
-      resolved = [];
+      resolved ??= [];
       applyChanges(stream, inserted.changes, slot, event, raised, resolved);
+    }
+    const awaitedAfter = restoring === null ? awaitedBy(stream) : awaitedBefore;
+    if (awaitedAfter !== awaitedBefore && awaitedAfter.join() !== awaitedBefore.join()) {
+      if (awaitedBefore.length > 0) (resolved ??= []).push(awaitedAnomaly(stream, awaitedBefore));
+      if (awaitedAfter.length > 0) (raised ??= []).push(awaitedAnomaly(stream, awaitedAfter));
     }
     return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: stream.ids, raised: raised ?? NONE, resolved: resolved ?? NONE };
   }
@@ -645,7 +673,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const existing: Iterable<StoreRecord> | AsyncIterable<StoreRecord> = isLoggedStore(store) ? log.records() : store.read();
     if (Symbol.iterator in existing) {
       const snapshot = options.snapshot !== undefined ? options.snapshot : (store as { snapshot?: TrackerSnapshot | null }).snapshot ?? null;
-      const usable = snapshot !== null && snapshot.version === 1 && isLoggedStore(store)
+      const usable = snapshot !== null && snapshot.version === 2 && isLoggedStore(store)
         && snapshot.position <= log.length && log.position(snapshot.position - 1) === snapshot.position;
       if (usable) restoring = new Map(snapshot.streams.flatMap(([, , anomalies]) => anomalies.map(([p, a]) => [p, a] as const)));
       for (const record of existing) {
@@ -686,13 +714,31 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       const state = stream.state as EmailThreadState;
       if (emailThreadStatus(state) === 'assigned' && state.operatorUserId === userId) assignedEmailThreadIds.push(entityIdOf(stream.id));
     }
-    const presence = (streams.get(`operator:${userId}`)?.state ?? null) as PresenceState | null;
+    const presenceStream = streams.get(`operator:${userId}`);
+    const presence = (presenceStream?.state ?? null) as PresenceState | null;
     const byNumber = (a: number, b: number) => a - b;
     return buildOperatorView(userId, presence, {
       activeSessionIds: activeSessionIds.sort(byNumber),
       afterCallWorkSessionIds: afterCallWorkSessionIds.sort(byNumber),
       assignedEmailThreadIds: assignedEmailThreadIds.sort(byNumber),
-    });
+    }, presenceStream === undefined ? null : statusSinceOf(presenceStream));
+  }
+
+  /**
+   * When an operator's current status began: the receive time of the first of the latest run of
+   * deliveries reporting it (UserStatusChanged has no time of its own; they fold in arrival order).
+   */
+  function statusSinceOf(stream: AnyStream): number | null {
+    const current = (stream.state as PresenceState).status;
+    let since: number | null = null;
+    for (let i = stream.slots.length - 1; i >= 0; i--) {
+      const slot = stream.slots[i]!;
+      const event = log.event(slot);
+      if (event.eventType !== 'UserStatusChanged') continue;
+      if ((event.data as { status?: unknown }).status !== current) break;
+      since = log.receivedAt(slot);
+    }
+    return since;
   }
 
   /**
@@ -701,7 +747,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    * machines reject (a join after the end) names them without making them take part.
    */
   function participatesIn(stream: AnyStream, userId: number): boolean {
-    return (findParticipation(stream.state as SessionState, userId)?.machine ?? 0) !== 0;
+    return takesPart(stream.state as SessionState, userId);
   }
 
   function knownOperatorIds(): number[] {
@@ -737,6 +783,10 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const process: Anomaly[] = [];
     for (const stream of anomalous) {
       for (const [slot, list] of stream.anomalies ?? []) for (const a of list) process.push(processAnomaly(slot, a));
+    }
+    for (const stream of streams.values()) {
+      const awaited = awaitedBy(stream);
+      if (awaited.length > 0) process.push(awaitedAnomaly(stream, awaited));
     }
     return [...deliveryAnomalies, ...process, ...stalledAnomalies()]
       .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.kind.localeCompare(b.kind));
@@ -795,6 +845,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         if (!stream.id.startsWith('session:')) continue;
         if (filter.operator !== undefined && !participatesIn(stream, filter.operator)) continue;
         const state = stream.state as SessionState;
+        if (isSignalOnly(state)) continue;
         if (!wants(filter.status, state.status)) continue;
         if (filter.tenantId !== undefined && state.tenantId !== filter.tenantId) continue;
         if (filter.channel !== undefined && state.channel !== filter.channel) continue;
@@ -868,15 +919,19 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     stats() {
       const sessionsByStatus: Record<SessionStatus, number> = { created: 0, queued: 0, active: 0, ended: 0, 'after-call-work': 0, closed: 0 };
       const emailThreadsByStatus: Record<EmailThreadStatus, number> = { unassigned: 0, assigned: 0 };
+      let signalOnlySessions = 0;
       for (const stream of streams.values()) {
-        if (stream.id.startsWith('session:')) sessionsByStatus[(stream.state as SessionState).status]++;
-        else if (stream.id.startsWith('email:')) emailThreadsByStatus[emailThreadStatus(stream.state as EmailThreadState)]++;
+        if (stream.id.startsWith('session:')) {
+          if (isSignalOnly(stream.state as SessionState)) signalOnlySessions++;
+          else sessionsByStatus[(stream.state as SessionState).status]++;
+        } else if (stream.id.startsWith('email:')) emailThreadsByStatus[emailThreadStatus(stream.state as EmailThreadState)]++;
       }
       // Counted, not built: /metrics asks for this on every scrape.
       const counted: Partial<Record<AnomalyKind, number>> = {};
       const count = (kind: AnomalyKind, n = 1) => { counted[kind] = (counted[kind] ?? 0) + n; };
       for (const a of deliveryAnomalies) count(a.kind);
       for (const stream of anomalous) for (const list of stream.anomalies?.values() ?? []) for (const a of list) count(a.kind);
+      for (const stream of streams.values()) if (awaitedBy(stream).length > 0) count('missing-transition');
       const nowUs = clock() * 1000;
       for (const stream of streams.values()) {
         if (stream.id.startsWith('session:')) count('stalled', findStalled(stream.state as SessionState, nowUs, thresholds).length);
@@ -886,7 +941,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       return freeze({
         deliveries: counts.deliveries, applied: counts.applied, duplicates: counts.duplicates, rejected: counts.rejected,
         unknown: counts.unknown, streams: streams.size, sessionsByStatus, emailThreadsByStatus,
-        operators: knownOperatorIds().length, anomaliesByKind, refoldedEvents: counts.refolded,
+        operators: knownOperatorIds().length, signalOnlySessions, anomaliesByKind, refoldedEvents: counts.refolded,
       }, true);
     },
 
@@ -902,7 +957,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         for (const [slot, list] of stream.anomalies ?? []) anomalies.push([log.position(slot), list]);
         snapshotStreams.push([stream.id, stream.folder.toJSON(stream.state), anomalies]);
       }
-      return { version: 1, position: lastPosition, streams: snapshotStreams };
+      return { version: 2, position: lastPosition, streams: snapshotStreams };
     },
 
     sweepStalled() {

@@ -26,16 +26,25 @@ export const DEFAULT_STALLED_THRESHOLDS: StalledThresholds = {
 export interface StalledFinding { readonly what: StalledWhat; readonly sinceUs: number; readonly thresholdMs: number; readonly userId?: number }
 
 const INVITED = PARTICIPATION_STATE_NAMES.indexOf('invited');
+const AFTER_CALL_WORK = PARTICIPATION_STATE_NAMES.indexOf('afterCallWork');
 
-/** What of this session is stalled at `nowUs`. */
+/**
+ * What of this session is stalled at `nowUs`. A queued session is judged on the guest's waiting
+ * time only (a chatbot conversation is not waiting); after-call work per operator, from when that
+ * operator left (one may sit in ACW while another is still in the session).
+ */
 export function findStalled(state: SessionState, nowUs: number, thresholds: StalledThresholds): StalledFinding[] {
   const found: StalledFinding[] = [];
   const check = (what: StalledWhat, sinceUs: number | null, userId?: number) => {
     const thresholdMs = thresholds[what];
     if (sinceUs !== null && nowUs - sinceUs > thresholdMs * 1000) found.push({ what, sinceUs, thresholdMs, ...(userId === undefined ? {} : { userId }) });
   };
-  if (state.status === 'queued' || state.status === 'active' || state.status === 'after-call-work') check(state.status, state.statusSince);
+  if (state.status === 'queued') check('queued', state.waitingSince);
+  if (state.status === 'active') check('active', state.statusSince);
   check('on-hold', state.holdSince);
-  for (const p of state.participations) if (p.machine === INVITED) check('invite-pending', p.invitedAt, p.userId);
+  for (const p of state.participations) {
+    if (p.machine === INVITED) check('invite-pending', p.invitedAt, p.userId);
+    else if (p.machine === AFTER_CALL_WORK) check('after-call-work', p.since, p.userId);
+  }
   return found;
 }

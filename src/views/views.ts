@@ -16,7 +16,7 @@ import type {
 export const iso = (us: number | null): string | null => (us === null || !Number.isFinite(us) ? null : formatTimestampUs(us));
 
 const PARTICIPATION_STATUS: Record<string, ParticipationStatus> = {
-  invited: 'invited', joined: 'joined', afterCallWork: 'after-call-work', concluded: 'concluded', rejected: 'rejected', canceled: 'canceled',
+  invited: 'invited', joined: 'joined', afterCallWork: 'after-call-work', concluded: 'concluded', rejected: 'rejected', canceled: 'canceled', expired: 'expired',
 };
 
 export function buildSessionView(id: number, state: SessionState, stream: StreamFold<SessionState>, eventCount = stream.length): SessionView {
@@ -25,7 +25,12 @@ export function buildSessionView(id: number, state: SessionState, stream: Stream
   for (const p of state.participations) {
     const status = PARTICIPATION_STATUS[PARTICIPATION_STATE_NAMES[p.machine]!];
     if (status === undefined) continue; // 'none': nothing happened to this operator yet
-    operators.push({ userId: p.userId, status, invitedAt: iso(p.invitedAt), joinedAt: iso(p.joinedAt), leftAt: iso(p.leftAt), concludedAt: iso(p.concludedAt) });
+    const stints = p.stints.map((stint) => ({ joinedAt: iso(stint.joinedAt), leftAt: iso(stint.leftAt), concludedAt: iso(stint.concludedAt) }));
+    const current = stints.at(-1);
+    operators.push({
+      userId: p.userId, status, since: iso(p.since), invitedAt: iso(p.invitedAt),
+      joinedAt: current?.joinedAt ?? null, leftAt: current?.leftAt ?? null, concludedAt: current?.concludedAt ?? null, stints,
+    });
   }
   return freeze({
     id,
@@ -33,12 +38,16 @@ export function buildSessionView(id: number, state: SessionState, stream: Stream
     channel: state.channel,
     source: state.source,
     status: state.status,
+    statusSince: iso(state.statusSince),
     abandoned: isAbandoned(state),
+    queue: state.status === 'queued' ? { heldBy: facts.heldBy, waitingSince: iso(state.waitingSince), groupId: state.queueGroupId } : null,
     operators,
     chatbotIds: [...state.chatbotIds],
     onHold: facts.onHold,
+    onHoldSince: iso(state.holdSince),
     avActive: facts.avActive,
-    forwards: state.forwards.map((f) => ({ at: iso(f.at), to: f.to })),
+    avSince: iso(state.avSince),
+    forwards: state.forwards.map((f) => ({ at: iso(f.at), to: f.to, from: f.from, reportedBy: [...f.reportedBy] })),
     terminationReason: state.terminationReason,
     pendingForms: [...facts.pendingForms],
     createdAt: iso(stream.firstTime()),
@@ -67,10 +76,12 @@ export interface OperatorWork {
   readonly assignedEmailThreadIds: number[];
 }
 
-export function buildOperatorView(userId: number, presence: PresenceState | null, work: OperatorWork): OperatorView {
+/** `statusSince`: receive time (epoch ms) of the first delivery of the current status, or null. */
+export function buildOperatorView(userId: number, presence: PresenceState | null, work: OperatorWork, statusSince: number | null = null): OperatorView {
   return freeze({
     userId,
     status: presence?.status ?? null,
+    statusSince: statusSince === null ? null : new Date(statusSince).toISOString(),
     availability: presence?.availability ?? null,
     availabilityReason: presence?.availabilityReason ?? null,
     ...work,
