@@ -246,3 +246,15 @@ describe('phantom sessions', () => {
     expect(t.session(99)).not.toBeNull();
   });
 });
+
+describe('UserStatusChanged re-delivered with its capture envelope', () => {
+  it('the same body at the same recorded receive time is a duplicate; at another time, or live, it is a change', async () => {
+    const t = createTracker({ clock: () => 0 });
+    const away = ev.status(2710, 'AWAY');
+    await t.ingest(away, { receivedAt: '2024-05-02T14:00:00Z' });
+    expect((await t.ingest(away, { receivedAt: '2024-05-02T14:00:00Z' })).outcome).toBe('duplicate');
+    expect((await t.ingest(away, { receivedAt: '2024-05-02T14:01:00Z' })).outcome).toBe('applied');
+    expect((await t.ingest(away)).outcome).toBe('applied');
+    expect((await t.ingest(away)).outcome).toBe('applied');
+  });
+});

@@ -35,8 +35,9 @@ const fields: (number | null)[] = [0, 0, 0];
  * - lifecycle with time: `(eventType, id, userId?, time)`
  * - SessionCreated: `(eventType, id)`: it happens once per session
  * - timeless session and e-mail signals: `(eventType, digest of the payload)` (see TIMELESS_SIGNALS)
- * - other events without time: none: two equal UserStatusChanged bodies can be two real changes
- *   (AWAY, ONLINE, AWAY)
+ * - UserStatusChanged: none by itself (AWAY, ONLINE, AWAY are three real changes); given the
+ *   receive time a capture's envelope recorded, `(eventType, receivedAt, digest)`: the same body
+ *   received at the same instant is one delivery
  */
 const n = (value: unknown) => (typeof value === 'number' ? value : null);
 
@@ -73,11 +74,13 @@ function identityFields(eventType: string, timeUs: number | null, data: Readonly
  * recognised.
  *
  * Computed on request, not carried by the event: the tracker dedupes by {@link identityKeyOf}
- * and needs the text only when a key repeats.
+ * and needs the text only when a key repeats. `receivedAt`: the receive time a capture recorded
+ * for the delivery (epoch ms), which names a UserStatusChanged delivery; ignored by other types.
  */
-export function getIdentity(event: NormalizedEvent): string | null {
+export function getIdentity(event: NormalizedEvent, receivedAt?: number): string | null {
   const data = event.data as Readonly<Record<string, unknown>>;
   if (identifiedByContent(event)) return `${boundedTypeName(event.eventType)}#${payloadDigest(data)}`;
+  if (event.eventType === 'UserStatusChanged') return receivedAt === undefined ? null : `UserStatusChanged@${receivedAt}#${payloadDigest(data)}`;
   const count = identityFields(event.eventType, event.time, data);
   if (count < 0) return null;
   const first = integerText(fields[0]!);
@@ -152,8 +155,9 @@ export function identityKeyOfText(identity: string): number {
  * from its fields without building that text; 0 when the event has no identity. Equal
  * identities have equal keys; a key match must still be confirmed.
  */
-export function identityKeyOf(event: NormalizedEvent): number {
+export function identityKeyOf(event: NormalizedEvent, receivedAt?: number): number {
   if (identifiedByContent(event)) return identityKeyOfText(getIdentity(event)!);
+  if (event.eventType === 'UserStatusChanged') return receivedAt === undefined ? 0 : identityKeyOfText(getIdentity(event, receivedAt)!);
   const count = identityFields(event.eventType, event.time, event.data as Readonly<Record<string, unknown>>);
   if (count < 0) return 0;
   let hash = TYPE_HASHES[event.typeCode]!;

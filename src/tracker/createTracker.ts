@@ -7,6 +7,7 @@
  */
 import { freeze } from 'immer';
 import { parseWebhook } from '../catalogue/parseWebhook.js';
+import { typeCodeOf } from '../catalogue/catalogue.js';
 import { formatTimestampUs } from '../catalogue/timestamp.js';
 import { emailThreadFolder, type EmailThreadState } from '../fold/emailThreadFold.js';
 import type { Folder, ProcessAnomaly } from '../fold/folder.js';
@@ -194,6 +195,8 @@ export interface Tracker {
   /** Stops following a shared store. */
   close(): Promise<void>;
 }
+
+const USER_STATUS_CHANGED = typeCodeOf('UserStatusChanged');
 
 /** First and longest delay before a failed pump of a shared log is retried. */
 const RETRY_FIRST_MS = 100;
@@ -403,11 +406,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    * when applying).
    */
   let keyed: NormalizedEvent | null = null;
+  let keyedAt: number | undefined;
   let keyedKey = 0;
-  const keyOf = (event: NormalizedEvent): number => {
-    if (event !== keyed) {
+  /** `receivedAt` names only a UserStatusChanged delivery (see getIdentity). */
+  const keyOf = (event: NormalizedEvent, receivedAt: number | undefined): number => {
+    if (event !== keyed || (receivedAt !== keyedAt && event.typeCode === USER_STATUS_CHANGED)) {
       keyed = event;
-      keyedKey = identityKeyOf(event);
+      keyedAt = receivedAt;
+      keyedKey = identityKeyOf(event, receivedAt);
     }
     return keyedKey;
   };
@@ -415,14 +421,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    * The applied event holding the identity whose key is `key` (`wanted`: that identity, or an
    * event that has it, whose text is made only if some event has the key), with its slot, or null.
    */
-  function appliedHolder(key: number, wanted: string | NormalizedEvent): { slot: number; event: NormalizedEvent } | null {
+  function appliedHolder(key: number, wanted: string | NormalizedEvent, receivedAt?: number): { slot: number; event: NormalizedEvent } | null {
     let identity: string | null = typeof wanted === 'string' ? wanted : null;
     for (let entry = identities.next(key); entry >= 0; entry = identities.next(key, entry)) {
       // The candidate is decoded once, to confirm the key match, and handed back with its slot.
       const slot = identities.slotAt(entry);
       const event = log.event(slot);
-      identity ??= getIdentity(wanted as NormalizedEvent);
-      if (getIdentity(event) === identity) return { slot, event };
+      identity ??= getIdentity(wanted as NormalizedEvent, receivedAt);
+      if (getIdentity(event, log.receivedAt(slot)) === identity) return { slot, event };
     }
     return null;
   }
@@ -565,7 +571,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
     const { event } = record;
     const slot = ownLog ? log.append(record) : log.slotOf(position);
-    const key = keyOf(event);
+    // Every UserStatusChanged is indexed under its receive time: a capture replayed again (the
+    // same envelopes) finds it; a live delivery names none and is never taken for a repeat.
+    const key = keyOf(event, record.receivedAt);
     if (key !== 0) identities.add(key, slot);
     const stream = streamOf(event);
     const awaitedBefore = awaitedBy(stream);
@@ -625,23 +633,26 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
    * The accepted event with the identity of `event` (whose identity key is `key`), applied or
    * pending, with its position.
    */
-  function holderOf(event: NormalizedEvent, key: number): { event: NormalizedEvent; position: number } | undefined {
-    const applied = appliedHolder(key, event);
+  function holderOf(event: NormalizedEvent, key: number, naming: number | undefined): { event: NormalizedEvent; position: number } | undefined {
+    const applied = appliedHolder(key, event, naming);
     if (applied !== null) return { event: applied.event, position: log.position(applied.slot) };
-    return pendingIdentities.size === 0 ? undefined : pendingIdentities.get(getIdentity(event)!);
+    return pendingIdentities.size === 0 ? undefined : pendingIdentities.get(getIdentity(event, naming)!);
   }
 
-  /** Decides what a delivery is, without changing anything yet; `text` is the body to persist. */
-  function decide(body: RawBody, receivedAt: number, source: string | null): { record: NewStoreRecord; text: string | null } {
+  /**
+   * Decides what a delivery is, without changing anything yet; `text` is the body to persist.
+   * `naming`: the receive time the caller gave (a capture's envelope), which names a delivery.
+   */
+  function decide(body: RawBody, receivedAt: number, source: string | null, naming: number | undefined): { record: NewStoreRecord; text: string | null } {
     const parsed = parseWebhook(body, options.parse);
     if (!parsed.ok) return { record: { kind: 'dead-letter', position: 0, receivedAt, source, raw: parsed.raw, error: parsed.error }, text: null };
     const { event } = parsed;
-    const key = keyOf(event);
-    const holder = key === 0 ? undefined : holderOf(event, key);
+    const key = keyOf(event, naming);
+    const holder = key === 0 ? undefined : holderOf(event, key, naming);
     if (holder !== undefined) {
       const conflicting = sameContent(holder.event, event) ? null : event;
       return {
-        record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: holder.position, identity: getIdentity(event)!, conflicting },
+        record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: holder.position, identity: getIdentity(event, naming)!, conflicting },
         text: conflicting === null ? null : parsed.text,
       };
     }
@@ -651,7 +662,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   function finish(record: StoreRecord): IngestResult {
     const result = apply(record);
     if (record.kind === 'event' && pendingIdentities.size > 0) {
-      const identity = getIdentity(record.event);
+      const identity = getIdentity(record.event, record.receivedAt);
       if (identity !== null) pendingIdentities.delete(identity);
     }
     if (following !== null) following.settle(result);
@@ -813,13 +824,14 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       try {
         // No default `{}`: an object allocated per call when, as usual, no options are given.
         const receivedAt = toMs(ingestOptions?.receivedAt, clock);
-        const { record, text } = decide(body, receivedAt, ingestOptions?.source ?? null);
+        const naming = ingestOptions?.receivedAt === undefined ? undefined : receivedAt;
+        const { record, text } = decide(body, receivedAt, ingestOptions?.source ?? null, naming);
         // A shared store decides the order: fold what the log says, when the log says it.
         if (following !== null) return (store.append(record, text) as Promise<StoreRecord>).then((stored) => following.resultOf(stored.position));
         const appended = store.append(record, text);
         // A synchronous store (in memory) needs no async machinery per event.
         if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));
-        const identity = record.kind === 'event' ? getIdentity(record.event) : null;
+        const identity = record.kind === 'event' ? getIdentity(record.event, naming) : null;
         if (identity !== null) pendingIdentities.set(identity, record as StoredEvent);
         // Apply in position order, whatever order the store acknowledges in.
         const result = Promise.all([applied, appended]).then(([, stored]) => finish(stored), (error: unknown) => {
