@@ -1,15 +1,15 @@
 /**
  * `npm run compare -- <build A> <build B>`: whether build B ingests faster than build A, measured
- * so that this machine's drift cannot decide it.
+ * so that a machine's drift cannot decide it.
  *
  * A build is the `dist` folder of a commit of this package (`git worktree add /tmp/a <commit>`,
  * then `npm run build` there, with `node_modules` linked). Both builds ingest the same generated
  * day, one after the other in one process, in alternating order, pair after pair; each pair gives
- * the ratio of B's time to A's, and the median of those ratios is the answer. On the shared
- * 2-core machines the speed drifts by a tenth or more between runs and up to half within one, so
- * `npm run bench` run once before and once after a change cannot show a change of 5-15 %; pairs
- * taken minutes apart see the same machine. (Instruction counts under callgrind, which drift does
- * not touch, are the other yardstick: bench/HISTORY.md, "Instruction counts".)
+ * the ratio of B's time to A's, and the median of those ratios is the answer. A shared machine's
+ * speed drifts by a tenth or more between runs and up to half within one, so `npm run bench` run
+ * once before and once after a change cannot show a change of 5-15 %; pairs taken minutes apart
+ * see the same machine. (Instruction counts under callgrind, which drift does not touch, are the
+ * other yardstick; docs/performance.md.)
  *
  * Options: --sessions N (default 90000), --pairs P (default 6), --seed S (default 1).
  */

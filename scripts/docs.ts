@@ -1,6 +1,7 @@
 /**
- * Generated README sections. `npx tsx scripts/docs.ts --write` rewrites them in place; the test
- * suite (test/readme.test.ts) fails when the README drifts from what these functions render.
+ * Generated sections of the docs (the catalogue table, the machine diagrams). `npm run docs`
+ * rewrites them in place; the test suite (test/readme.test.ts) fails when a document drifts from
+ * what these functions render.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,31 +32,37 @@ export function renderCatalogueTable(): string {
   return ['| eventType | on vendor page | stream | time field | payload |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
-/** Every generated section, by marker name. */
-export const GENERATED_SECTIONS: Record<string, () => string> = {
-  catalogue: renderCatalogueTable,
-  'machine-session': () => mermaid(sessionMachine),
-  'machine-participation': () => mermaid(participationMachine),
-  'machine-email-thread': () => mermaid(emailThreadMachine),
-  'machine-presence': () => mermaid(presenceMachine),
+/** Every generated section, by document and marker name. */
+export const GENERATED_SECTIONS: Record<string, Record<string, () => string>> = {
+  'docs/events.md': { catalogue: renderCatalogueTable },
+  'docs/machines.md': {
+    'machine-session': () => mermaid(sessionMachine),
+    'machine-participation': () => mermaid(participationMachine),
+    'machine-email-thread': () => mermaid(emailThreadMachine),
+    'machine-presence': () => mermaid(presenceMachine),
+  },
 };
 
 function mermaid(machine: Parameters<typeof machineToMermaid>[0]): string {
   return ['```mermaid', machineToMermaid(machine), '```'].join('\n');
 }
 
-export function renderReadme(readme: string): string {
-  let out = readme;
-  for (const [name, render] of Object.entries(GENERATED_SECTIONS)) {
+/** A document with its generated sections rendered afresh. */
+export function renderDocument(document: string, text: string): string {
+  let out = text;
+  for (const [name, render] of Object.entries(GENERATED_SECTIONS[document] ?? {})) {
     const pattern = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
-    if (!pattern.test(out)) throw new Error(`README has no ${name} markers`);
+    if (!pattern.test(out)) throw new Error(`${document} has no ${name} markers`);
     out = out.replace(pattern, (_, start: string, end: string) => `${start}\n${render()}\n${end}`);
   }
   return out;
 }
 
-export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
+/** The absolute path of a document named relative to the repository. */
+export const documentPath = (document: string): string => fileURLToPath(new URL(`../${document}`, import.meta.url));
 
 if (process.argv.includes('--write')) {
-  writeFileSync(README_PATH, renderReadme(readFileSync(README_PATH, 'utf8')));
+  for (const document of Object.keys(GENERATED_SECTIONS)) {
+    writeFileSync(documentPath(document), renderDocument(document, readFileSync(documentPath(document), 'utf8')));
+  }
 }

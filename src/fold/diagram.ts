@@ -1,6 +1,6 @@
 /**
- * Mermaid `stateDiagram-v2` text generated from a machine's own definition, so the README's
- * pictures cannot drift from the machines (test/readme.test.ts compares them).
+ * Mermaid `stateDiagram-v2` text generated from a machine's own definition, so the docs'
+ * pictures cannot drift from the machines (test/docs.test.ts compares them).
  */
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 
