@@ -32,7 +32,7 @@ import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js'
 import { StoreUnavailableError, type LoggedStore, type StoreHealth, type StoreRecord } from './eventStore.js';
 import { checkFileHeader, FILE_HEADER, frame, JournalDamagedError, walkJournal } from './journalFormat.js';
 import { createPackedLog, type PackedLog } from './packedLog.js';
-import type { TrackerSnapshot } from '../tracker/createTracker.js';
+import type { TrackerSnapshot } from '../tracker/types.js';
 
 export type FsyncPolicy = 'every' | 'none' | { readonly intervalMs: number };
 

@@ -12,7 +12,7 @@ import * as ENUMS from '../catalogue/enums.js';
 import { normalizeTrusted } from '../catalogue/parseWebhook.js';
 import type { NormalizedEvent } from '../types.js';
 import { ByteReader, ByteWriter, WordList } from './eventCodec.js';
-import type { DeadLetter, Redelivery, StoreRecord } from './eventStore.js';
+import type { DeadLetter, Redelivery, StoreRecord } from './records.js';
 
 /** Tables by the event's `typeCode` (1 + index in EVENT_TYPES; 0 for unknown types and non-events). */
 const TYPE_OF_CODE: (EventType | null)[] = [null, ...EVENT_TYPES];

@@ -1,0 +1,271 @@
+/**
+ * The tracker's in-memory picture: every stream folded in canonical order, the operators' index,
+ * the anomalies, the counters; and `apply`, which folds one store record into it. A pure function
+ * of the record sequence: a tracker rebuilt from the same store holds the same picture.
+ */
+import { freeze } from 'immer';
+import { identityKeyOfText } from '../catalogue/identity.js';
+import { emailThreadFolder } from '../fold/emailThreadFold.js';
+import type { Folder, ProcessAnomaly } from '../fold/folder.js';
+import { noFolder } from '../fold/noFold.js';
+import { presenceFolder } from '../fold/presenceFold.js';
+import { sessionFolder } from '../fold/sessionFold.js';
+import { appended } from '../fold/appended.js';
+import { createStreamFold, SortTimeColumn, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
+import type { StoreRecord } from '../store/eventStore.js';
+import type { PackedLog } from '../store/packedLog.js';
+import { iso } from '../views/views.js';
+import type { Anomaly, AnomalyKind, AnomalySeverity, NormalizedEvent, StreamId } from '../types.js';
+import type { Dedupe } from './dedupe.js';
+import type { IngestResult, TrackerSnapshot } from './types.js';
+
+export const SEVERITY: Record<AnomalyKind, AnomalySeverity> = {
+  duplicate: 'info',
+  'conflicting-duplicate': 'warning',
+  'out-of-order': 'info',
+  'missing-transition': 'warning',
+  'unexpected-event': 'error',
+  'inconsistent-data': 'warning',
+  stalled: 'warning',
+  'invalid-payload': 'error',
+  'unknown-event-type': 'info',
+};
+
+export type AnyStream = StreamFold<unknown>;
+
+export const NONE: readonly never[] = Object.freeze([]);
+
+export const entityIdOf = (stream: StreamId): number => Number(stream.slice(stream.indexOf(':') + 1));
+
+function folderFor(stream: StreamId): Folder<unknown> {
+  if (stream.startsWith('session:')) return sessionFolder as Folder<unknown>;
+  if (stream.startsWith('email:')) return emailThreadFolder as Folder<unknown>;
+  if (stream.startsWith('operator:')) return presenceFolder as Folder<unknown>;
+  return noFolder as Folder<unknown>;
+}
+
+/** Unknown event types (outside sessions) with a stream of their own; the rest share {@link OTHER_UNKNOWN_STREAM}. */
+const MAX_UNKNOWN_STREAMS = 100;
+const OTHER_UNKNOWN_STREAM = 'unknown:(other)';
+
+/** Entries of the cache of recent streams (a power of two; see `streamOf`). */
+const RECENT_STREAMS = 1 << 13;
+
+/** What `stream`'s state waits for (folder.awaits), or an empty list. */
+export const awaitedBy = (stream: AnyStream): readonly string[] => stream.folder.awaits?.(stream.state) ?? NONE;
+
+/**
+ * The open missing-transition of a stream whose state waits for events (a session whose end an
+ * activity reported, SessionEnded still due): not an event's anomaly but the state's, so it is
+ * resolved when the awaited event arrives, whenever that is.
+ */
+export function awaitedAnomaly(stream: AnyStream, awaited: readonly string[]): Anomaly {
+  const state = stream.state as { lastTime?: number | null };
+  return freeze({
+    kind: 'missing-transition', severity: SEVERITY['missing-transition'], stream: stream.id, eventType: null,
+    message: `the state implies events that have not arrived: ${awaited.join(', ')}`, missing: [...awaited],
+    position: null, source: null, time: iso(state.lastTime ?? null),
+  }, true);
+}
+
+function deliveryAnomaly(kind: AnomalyKind, message: string, record: StoreRecord, event: NormalizedEvent | null, extra: Partial<Anomaly> = {}): Anomaly {
+  return freeze({
+    kind, severity: SEVERITY[kind], stream: event?.stream ?? null, eventType: event?.eventType ?? null,
+    message, position: record.position, source: record.source, time: iso(event?.time ?? null), ...extra,
+  }, true);
+}
+
+/**
+ * Creates an empty picture over `log` (the store's own log, or the tracker's copy when `ownLog`:
+ * then `apply` appends each event to it).
+ */
+export function createPicture(log: PackedLog, ownLog: boolean, dedupe: Dedupe) {
+  const streams = new Map<StreamId, AnyStream>();
+  /** Where the streams keep their events' sort times, by slot of `log`. */
+  const sortTimes = new SortTimeColumn();
+  /** Delivery anomalies: they stay once raised. */
+  const deliveryAnomalies: Anomaly[] = [];
+  /** Streams some of whose events raise process anomalies in the current fold. */
+  const anomalous = new Set<AnyStream>();
+  /**
+   * userId -> session / e-mail streams the operator appears in, each once (`indexOperators`
+   * guarantees it): arrays, not Sets, as adding to a Set of thousands cost a cache miss and now and
+   * then a rehash of the whole table (1.4 % of an ingest, perf).
+   */
+  const operatorSessions = new Map<number, AnyStream[]>();
+  const operatorEmails = new Map<number, AnyStream[]>();
+  const counts = { deliveries: 0, applied: 0, duplicates: 0, rejected: 0, unknown: 0, refolded: 0 };
+  /**
+   * Streams of recently seen entity ids, direct-mapped by the id's low bits (an entry is checked
+   * against the stream id, since ids of different entity kinds share numbers): the open sessions'
+   * streams stay here, and reading this small table cost less than probing the map of every
+   * stream of the day, a cache miss or two (3.5 % of an ingest in a profile).
+   */
+  const recentStreams = new Array<AnyStream | undefined>(RECENT_STREAMS);
+  /** Streams of unknown event types outside sessions (see `streamOf`). */
+  let unknownStreams = 0;
+  /** While re-reading a store from a snapshot: its anomalies by position. */
+  let restoring: Map<number, ProcessAnomaly[]> | null = null;
+  let lastPosition = 0;
+
+  /** The stream of `event`, created when it is the stream's first. */
+  function streamOf(event: NormalizedEvent): AnyStream {
+    const id = event.stream;
+    const entry = event.entityId === null ? -1 : event.entityId & (RECENT_STREAMS - 1);
+    const recent = entry < 0 ? undefined : recentStreams[entry];
+    // Equal ids are usually the same string, compared by reference; other entities of the same
+    // low bits (a thread and a session both numbered 5) differ and go to the map.
+    if (recent !== undefined && recent.id === id) return recent;
+    let stream = streams.get(id);
+    if (stream === undefined) {
+      // A sender inventing event types must not grow the streams without bound: past the cap,
+      // unknown types outside any session share one stream (decided in log order, so a rebuild
+      // decides the same).
+      const own = id.startsWith('unknown:') && unknownStreams >= MAX_UNKNOWN_STREAMS ? OTHER_UNKNOWN_STREAM : id;
+      stream = streams.get(own);
+      if (stream === undefined) {
+        stream = createStreamFold(own, folderFor(own), log, sortTimes);
+        streams.set(own, stream);
+        if (own.startsWith('unknown:')) unknownStreams++;
+      }
+    }
+    if (entry >= 0) recentStreams[entry] = stream;
+    return stream;
+  }
+
+  /** The public form of a process anomaly of the event in `slot` (`event`: that event, if at hand). */
+  function processAnomaly(slot: number, anomaly: ProcessAnomaly, event: NormalizedEvent = log.event(slot)): Anomaly {
+    return freeze({
+      kind: anomaly.kind, severity: SEVERITY[anomaly.kind], stream: event.stream, eventType: event.eventType,
+      message: anomaly.message, position: log.position(slot), source: log.source(slot), time: iso(event.time),
+      ...(anomaly.missing === undefined ? {} : { missing: [...anomaly.missing] }),
+    }, true);
+  }
+
+  /** Records that the operator of `event` appears in `stream`, once per stream and operator. */
+  function indexOperators(stream: AnyStream, event: NormalizedEvent): void {
+    const userId = event.participant;
+    // The stream's own short list is asked first: an operator's list holds thousands of streams,
+    // and looking there for each of their events cost a cache miss each (3 % of an ingest).
+    if (userId === null || stream.operatorsIndexed.includes(userId)) return;
+    const index = event.family === 'email' ? operatorEmails : event.stream.startsWith('session:') ? operatorSessions : null;
+    if (index === null) return;
+    stream.operatorsIndexed = appended(stream.operatorsIndexed, userId);
+    const appearsIn = index.get(userId);
+    if (appearsIn === undefined) index.set(userId, [stream]);
+    else appearsIn.push(stream);
+  }
+
+  /** Turns a stream's anomaly changes into raised / resolved anomalies (`event`: the one in `slot`). */
+  function applyChanges(stream: AnyStream, changes: readonly AnomalyChange[], slot: number, event: NormalizedEvent, raised: Anomaly[], resolved: Anomaly[]): void {
+    const key = (a: ProcessAnomaly) => `${a.kind}|${a.message}`;
+    for (const change of changes) {
+      const changed = change.slot === slot ? event : log.event(change.slot);
+      const afterKeys = new Set(change.after?.map(key));
+      const beforeKeys = new Set(change.before?.map(key));
+      for (const a of change.before ?? []) if (!afterKeys.has(key(a))) resolved.push(processAnomaly(change.slot, a, changed));
+      for (const a of change.after ?? []) if (!beforeKeys.has(key(a))) raised.push(processAnomaly(change.slot, a, changed));
+    }
+    if (stream.anomalies === null) anomalous.delete(stream);
+    else anomalous.add(stream);
+  }
+
+  /** A dead letter or a re-delivery: counted, and its delivery anomaly kept. */
+  function applyOther(record: Exclude<StoreRecord, { kind: 'event' }>): IngestResult {
+    const { position } = record;
+    if (record.kind === 'dead-letter') {
+      counts.rejected++;
+      const anomaly = deliveryAnomaly('invalid-payload', record.error.message, record, null, { eventType: record.error.eventType, error: record.error });
+      deliveryAnomalies.push(anomaly);
+      return { outcome: 'rejected', position, eventType: record.error.eventType, streams: NONE, raised: [anomaly], resolved: NONE, error: record.error };
+    }
+    counts.duplicates++;
+    // A log that names a re-delivery before its original (a store bug) still yields an anomaly.
+    const event = record.conflicting ?? dedupe.appliedHolder(identityKeyOfText(record.identity), record.identity)?.event ?? null;
+    const anomaly = record.conflicting === null
+      ? deliveryAnomaly('duplicate', `exact re-delivery of position ${record.originalPosition}, ignored`, record, event)
+      : deliveryAnomaly('conflicting-duplicate', `same identity as position ${record.originalPosition} with different content; the first report is kept`, record, event);
+    deliveryAnomalies.push(anomaly);
+    return { outcome: 'duplicate', position, eventType: anomaly.eventType, streams: NONE, raised: [anomaly], resolved: NONE };
+  }
+
+  /** Applies one store record to the picture. */
+  function apply(record: StoreRecord): IngestResult {
+    const { position } = record;
+    lastPosition = position;
+    counts.deliveries++;
+    if (record.kind !== 'event') return applyOther(record);
+    const { event } = record;
+    const slot = ownLog ? log.append(record) : log.slotOf(position);
+    dedupe.index(event, record.receivedAt, slot);
+    const stream = streamOf(event);
+    const awaitedBefore = awaitedBy(stream);
+    const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
+    if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
+    counts.refolded += inserted.refolded;
+    indexOperators(stream, event);
+    let raised: Anomaly[] | null = null;
+    let resolved: Anomaly[] | null = null;
+    if (!event.known) {
+      counts.unknown++;
+      const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record, event, { stream: stream.id });
+      deliveryAnomalies.push(anomaly);
+      (raised ??= []).push(anomaly);
+    } else {
+      counts.applied++;
+    }
+    if (inserted.outOfOrder) {
+      const anomaly = deliveryAnomaly('out-of-order', `arrived after a later event of ${event.stream}; the stream was re-folded`, record, event);
+      deliveryAnomalies.push(anomaly);
+      (raised ??= []).push(anomaly);
+    }
+    if (inserted.changes.length > 0) {
+      raised ??= [];
+      resolved ??= [];
+      applyChanges(stream, inserted.changes, slot, event, raised, resolved);
+    }
+    const awaitedAfter = restoring === null ? awaitedBy(stream) : awaitedBefore;
+    if (awaitedAfter !== awaitedBefore && awaitedAfter.join() !== awaitedBefore.join()) {
+      if (awaitedBefore.length > 0) (resolved ??= []).push(awaitedAnomaly(stream, awaitedBefore));
+      if (awaitedAfter.length > 0) (raised ??= []).push(awaitedAnomaly(stream, awaitedAfter));
+    }
+    return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: stream.ids, raised: raised ?? NONE, resolved: resolved ?? NONE };
+  }
+
+  /**
+   * Re-reads `records` into the picture, restoring `snapshot`'s states (when usable) instead of
+   * folding what it covers.
+   */
+  function rebuild(records: Iterable<StoreRecord>, snapshot: TrackerSnapshot | null): void {
+    if (snapshot !== null) restoring = new Map(snapshot.streams.flatMap(([, , anomalies]) => anomalies.map(([p, a]) => [p, a] as const)));
+    for (const record of records) {
+      if (restoring !== null && record.position > snapshot!.position) installSnapshot(snapshot!);
+      apply(record);
+    }
+    if (restoring !== null) installSnapshot(snapshot!);
+  }
+
+  /** Ends a restore: the streams take the snapshot's states; later records fold normally. */
+  function installSnapshot(snapshot: TrackerSnapshot): void {
+    for (const [id, state] of snapshot.streams) {
+      const stream = streams.get(id);
+      if (stream !== undefined) stream.restoreState(stream.folder.fromJSON(state));
+    }
+    restoring = null;
+  }
+
+  /** The folded state now, JSON-safe (see TrackerSnapshot). */
+  function snapshot(): TrackerSnapshot {
+    const snapshotStreams: [StreamId, unknown, [number, ProcessAnomaly[]][]][] = [];
+    for (const stream of streams.values()) {
+      const anomalies: [number, ProcessAnomaly[]][] = [];
+      for (const [slot, list] of stream.anomalies ?? []) anomalies.push([log.position(slot), list]);
+      snapshotStreams.push([stream.id, stream.folder.toJSON(stream.state), anomalies]);
+    }
+    return { version: 2, position: lastPosition, streams: snapshotStreams };
+  }
+
+  return { log, streams, deliveryAnomalies, anomalous, operatorSessions, operatorEmails, counts, apply, rebuild, snapshot, processAnomaly };
+}
+
+export type Picture = ReturnType<typeof createPicture>;

@@ -1,0 +1,176 @@
+/** The tracker's public types: options, results, filters, notices, snapshots and the Tracker itself. */
+import type { ProcessAnomaly } from '../fold/folder.js';
+import type { EventStore, StoreHealth } from '../store/eventStore.js';
+import type { StalledThresholds } from '../views/stalled.js';
+import type {
+  Anomaly, AnomalyKind, AnomalySeverity, EmailThreadStatus, EmailThreadView, OperatorView,
+  ParseError, ParseOptions, RawBody, SessionStatus, SessionView, StreamId,
+} from '../types.js';
+
+export interface TrackerOptions {
+  /** Where accepted events, dead letters and re-deliveries go. Default: a new in-memory store. */
+  readonly store?: EventStore;
+  /** Now, in epoch milliseconds; used by `stalled`. Default: `Date.now`. */
+  readonly clock?: () => number;
+  /**
+   * Folded state to start from instead of re-folding the store's records up to its position
+   * (see `Tracker.snapshot`). Default: the store's own `snapshot`, if it keeps one (journal).
+   * Ignored for shared stores and when the store does not reach its position.
+   */
+  readonly snapshot?: TrackerSnapshot | null;
+  /** Overrides of {@link DEFAULT_STALLED_THRESHOLDS} (milliseconds). */
+  readonly stalledAfter?: Partial<StalledThresholds>;
+  /** Body limits passed to {@link parseWebhook}. */
+  readonly parse?: ParseOptions;
+}
+
+export interface IngestOptions {
+  /** When the body was received (epoch ms, Date or ISO string). Default: the clock. */
+  readonly receivedAt?: number | Date | string;
+  /**
+   * Where it came from (an input line, a request id): stored with the delivery and shown on its
+   * anomalies, so a report can point back at the input.
+   */
+  readonly source?: string;
+}
+
+export type IngestOutcome = 'applied' | 'duplicate' | 'rejected' | 'unknown';
+
+export interface IngestResult {
+  readonly outcome: IngestOutcome;
+  /** Store position of this delivery. */
+  readonly position: number;
+  readonly eventType: string | null;
+  readonly streams: readonly StreamId[];
+  readonly raised: readonly Anomaly[];
+  readonly resolved: readonly Anomaly[];
+  /** For `rejected`: why. */
+  readonly error?: ParseError;
+}
+
+export type TrackerNotice =
+  | { readonly type: 'state-changed'; readonly stream: StreamId; readonly position: number }
+  | { readonly type: 'anomaly-raised'; readonly anomaly: Anomaly }
+  | { readonly type: 'anomaly-resolved'; readonly anomaly: Anomaly }
+  /**
+   * Following a shared store failed (the database is unreachable, a record cannot be applied):
+   * the tracker's views lag the log until a retry, `retryInMs` from now, succeeds. Ingests
+   * waiting for their fold settle once it does.
+   */
+  | { readonly type: 'follow-failed'; readonly message: string; readonly error: unknown; readonly retryInMs: number };
+
+/** A page of a listing, in id order: the entities with ids above `after`, at most `limit` of them. */
+export interface PageFilter {
+  /** Only ids greater than this (the last id of the previous page). */
+  readonly after?: number;
+  /** At most this many. Default: all. */
+  readonly limit?: number;
+}
+
+export interface SessionFilter extends PageFilter {
+  readonly status?: SessionStatus | readonly SessionStatus[];
+  /** Sessions this operator takes part in (any participation status). */
+  readonly operator?: number;
+  readonly tenantId?: number;
+  readonly channel?: string;
+}
+export interface OperatorFilter extends PageFilter {
+  readonly status?: string;
+  readonly availability?: string;
+  /** Only operators with at least one session in after-call work. */
+  readonly inAfterCallWork?: boolean;
+}
+export interface EmailThreadFilter extends PageFilter { readonly status?: EmailThreadStatus; readonly operator?: number; readonly tenantId?: number }
+export interface AnomalyFilter {
+  readonly kind?: AnomalyKind | readonly AnomalyKind[];
+  readonly severity?: AnomalySeverity;
+  readonly stream?: StreamId;
+  /** Only anomalies attached to store positions >= this. */
+  readonly sincePosition?: number;
+}
+
+export interface TimelineItem {
+  readonly position: number;
+  /** The delivery's `source` (see IngestOptions). */
+  readonly source: string | null;
+  readonly eventType: string;
+  readonly time: string | null;
+  readonly receivedAt: string;
+  /** Anomalies attached to this event (its process anomalies and its delivery anomalies). */
+  readonly anomalies: readonly Anomaly[];
+  /** The stream's view after this event (`null` for streams without a lifecycle). */
+  readonly state: SessionView | EmailThreadView | OperatorView | null;
+}
+
+/**
+ * The folded state of a tracker at a store position: restoring from it skips re-folding every
+ * event on restart (the events themselves still come from the store). JSON-safe.
+ */
+export interface TrackerSnapshot {
+  readonly version: 2;
+  /** The last store position folded into it. */
+  readonly position: number;
+  /** Per stream: its id, its folded state, and the process anomalies of its events by position. */
+  readonly streams: readonly (readonly [id: StreamId, state: unknown, anomalies: readonly (readonly [position: number, anomalies: ProcessAnomaly[]])[]])[];
+}
+
+export interface TrackerStats {
+  readonly deliveries: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly unknown: number;
+  readonly streams: number;
+  readonly sessionsByStatus: Readonly<Record<SessionStatus, number>>;
+  readonly emailThreadsByStatus: Readonly<Record<EmailThreadStatus, number>>;
+  readonly operators: number;
+  /**
+   * Session ids known only from refresh signals (a SessionCallParamsUpdated for a session never
+   * seen otherwise): not in `sessionsByStatus` nor in `sessions()`; `session(id)` still answers.
+   */
+  readonly signalOnlySessions: number;
+  readonly anomaliesByKind: Readonly<Partial<Record<AnomalyKind, number>>>;
+  /** Events evolved again because late events were inserted before them. */
+  readonly refoldedEvents: number;
+}
+
+export interface Tracker {
+  /** Validates, stores and folds one webhook body. Never rejects for a bad body. */
+  ingest(body: RawBody, options?: IngestOptions): Promise<IngestResult>;
+  session(id: number): SessionView | null;
+  sessions(filter?: SessionFilter): SessionView[];
+  operator(userId: number): OperatorView | null;
+  operators(filter?: OperatorFilter): OperatorView[];
+  emailThread(id: number): EmailThreadView | null;
+  emailThreads(filter?: EmailThreadFilter): EmailThreadView[];
+  anomalies(filter?: AnomalyFilter): Anomaly[];
+  timeline(stream: StreamId): TimelineItem[];
+  stats(): TrackerStats;
+  /** Calls `listener` for every state change and anomaly raised or resolved. Returns unsubscribe. */
+  subscribe(listener: (notice: TrackerNotice) => void): () => void;
+  /**
+   * Re-judges `stalled` against the clock and notifies subscribers of stalled anomalies raised or
+   * resolved since the last sweep (events cannot: a session gets stuck when nothing happens).
+   * Call it on a timer; `mluvii-state serve` does, every 30 s. Returns what changed.
+   */
+  sweepStalled(): { raised: Anomaly[]; resolved: Anomaly[] };
+  /** The folded state now, for a faster restart (journal: `store.writeSnapshot(tracker.snapshot())`). */
+  snapshot(): TrackerSnapshot;
+  /** The store this tracker appends to. */
+  readonly store: EventStore;
+  /**
+   * Settles once the tracker has folded what its store held when it was created. Immediate for
+   * in-memory and journal stores (re-folded synchronously); for a shared store (PostgreSQL) it
+   * is the initial catch-up, after which the tracker keeps following the log. It rejects when
+   * that catch-up fails; later failures to follow are `follow-failed` notices, and retried.
+   */
+  readonly ready: Promise<void>;
+  /**
+   * Whether the tracker can take webhooks and keep its views current now: its store can append
+   * (a full disk, an unreachable database say no) and, over a shared store, following it works.
+   * `mluvii-state serve` answers `/health` with it.
+   */
+  health(): Promise<StoreHealth>;
+  /** Stops following a shared store. */
+  close(): Promise<void>;
+}
