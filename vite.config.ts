@@ -11,6 +11,7 @@ export default defineConfig({
   resolve: {
     alias: {
       'mluvii-state/machines': from('./machines/index.ts'),
+      'mluvii-state/fastify': from('./src/adapters/http/fastifyPlugin.ts'),
       'mluvii-state': from('./src/index.ts'),
     },
   },

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createMemoryStore, createTracker, generateStream, openJournalStore, type EventStore, type FsyncPolicy } from '../src/index.js';
+import { createMemoryStore, createTracker, generateStream, createJournalStore, type EventStore, type FsyncPolicy } from '../src/index.js';
 
 const { values } = parseArgs({ options: {
   events: { type: 'string', default: '200000' }, 'restart-sessions': { type: 'string', default: '90000' },
@@ -23,7 +23,7 @@ const { values } = parseArgs({ options: {
 /** Opens the journal and builds a tracker from it; times both steps. */
 async function restart(path: string, useSnapshot: boolean): Promise<void> {
   const start = performance.now();
-  const reopened = await openJournalStore({ path });
+  const reopened = await createJournalStore({ path });
   const opened = performance.now();
   const rebuilt = createTracker({ store: reopened, clock: () => 0, ...(useSnapshot ? {} : { snapshot: null }) });
   const folded = performance.now();
@@ -55,7 +55,7 @@ const memory = await ingestRate('in-memory store', createMemoryStore());
 const policies: [string, FsyncPolicy][] = [['journal, fsync none', 'none'], ['journal, fsync every 100 ms', { intervalMs: 100 }], ['journal, fsync every append', 'every']];
 for (const [label, fsync] of policies) {
   const path = join(dir, `${label.replace(/\W+/g, '-')}.journal`);
-  const journal = await openJournalStore({ path, fsync });
+  const journal = await createJournalStore({ path, fsync });
   const perSecond = await ingestRate(label, journal);
   await journal.close();
   console.log(`${''.padEnd(34)} ${(perSecond / memory * 100).toFixed(0).padStart(11)} % of in-memory; ${(statSync(path).size / lines.length).toFixed(0)} bytes/event on disk`);
@@ -65,7 +65,7 @@ for (const [label, fsync] of policies) {
 // and once restoring the snapshot written when the day was ingested.
 const day = generateStream({ seed: 3, sessions: Number(values['restart-sessions']) });
 const path = join(dir, 'day.journal');
-const writer = await openJournalStore({ path, fsync: 'none' });
+const writer = await createJournalStore({ path, fsync: 'none' });
 const tracker = createTracker({ store: writer, clock: () => 0 });
 for (let i = 0; i < day.lines.length; i += IN_FLIGHT) await Promise.all(day.lines.slice(i, i + IN_FLIGHT).map((l) => tracker.ingest(l)));
 await writer.writeSnapshot(tracker.snapshot());

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createTracker, generateStream, getIdentity, openJournalStore, parseWebhook, sameContent } from '../src/index.js';
+import { createTracker, generateStream, getIdentity, createJournalStore, parseWebhook, sameContent } from '../src/index.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } } });
 const seconds = Number(values.seconds);
@@ -100,7 +100,7 @@ report('killed halfway (SIGKILL)', await load);
 server = await start();
 
 // Every acknowledged delivery is in the journal, at its position, with the content that was sent.
-const store = await openJournalStore({ path: journal });
+const store = await createJournalStore({ path: journal });
 const records = new Map(store.read().map((r) => [r.position, r]));
 let missing = 0;
 let mismatched = 0;

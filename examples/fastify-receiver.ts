@@ -4,7 +4,8 @@
  *   MLUVII_WEBHOOK_PASSWORD=… npx tsx examples/fastify-receiver.ts
  */
 import Fastify from 'fastify';
-import { createReceiver, createTracker, mluviiStatePlugin } from 'mluvii-state';
+import { createReceiver, createTracker } from 'mluvii-state';
+import { mluviiStatePlugin } from 'mluvii-state/fastify';
 
 export async function createApp(options: { password: string; readToken: string }) {
   const tracker = createTracker();

@@ -1,6 +1,7 @@
 /**
  * mluvii-state: mluvii webhooks in, an event-sourced picture of sessions, operators and e-mail
- * threads out.
+ * threads out. This entry exports what users use; the Fastify plugin is `mluvii-state/fastify`
+ * (so that only its users need Fastify's types), the lifecycle machines `mluvii-state/machines`.
  *
  * Layers, in the order an event passes them:
  * catalogue (parse, validate, normalize) -> store -> fold (machines) -> views and queries -> adapters.
@@ -8,9 +9,7 @@
 export { parseWebhook, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from './catalogue/parseWebhook.js';
 export { parseTimestamp, parseTimestampUs, formatTimestampUs, type Timestamp } from './catalogue/timestamp.js';
 export { getIdentity, sameContent } from './catalogue/identity.js';
-export {
-  EVENT_CATALOGUE, EVENT_TYPES, CAUSAL_RANK, GENERIC_ACTIVITY_TYPES, isEventType, typeCodeOf, type EventSpec, type TimeField,
-} from './catalogue/catalogue.js';
+export { EVENT_CATALOGUE, EVENT_TYPES, GENERIC_ACTIVITY_TYPES, isEventType, type EventSpec, type TimeField } from './catalogue/catalogue.js';
 export { PARSE_ERROR_CODES } from './catalogue/errors.js';
 export * from './catalogue/enums.js';
 export type * from './types.js';
@@ -21,18 +20,15 @@ export {
 } from './tracker/createTracker.js';
 export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
 export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
-export { createPackedLog, PackedLog } from './store/packedLog.js';
 export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
-export { createTransitionTable, type TransitionTable, type TransitionEffect } from './fold/transitionTable.js';
-export { readWebhookLines, unwrapLine, type WebhookLine } from './replay/readWebhookLines.js';
+export { readWebhookLines, type WebhookLine, type ReadLinesOptions } from './replay/readWebhookLines.js';
 export { replayInto, latestEventMs, type ReplayResult } from './replay/replay.js';
-export { openJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
+export { createJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
 export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
 export { createPostgresStore, migrations as postgresMigrations, type PostgresStore, type PostgresStoreOptions, type LogCheckpoint } from './store/createPostgresStore.js';
-export { isLoggedStore, isSharedStore, StoreUnavailableError, type LoggedStore, type SharedEventStore, type StoreHealth } from './store/eventStore.js';
+export { StoreUnavailableError, type SharedEventStore, type StoreHealth } from './store/eventStore.js';
 export { JournalDamagedError, JournalFormatError, type DamagedSpan } from './store/journalFormat.js';
 export { verifyJournal, repairJournal, type JournalReport, type RepairReport } from './store/journalRepair.js';
 export { createReceiver, type Receiver, type ReceiverOptions } from './adapters/http/createReceiver.js';
 export { toNodeListener, type FetchHandler } from './adapters/http/toNodeListener.js';
 export { startServer, type RunningServer, type ServerLimits } from './adapters/http/startServer.js';
-export { mluviiStatePlugin, type FastifyPluginOptions } from './adapters/http/fastifyPlugin.js';

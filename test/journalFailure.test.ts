@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTracker, generateStream, openJournalStore, type Tracker } from 'mluvii-state';
+import { createTracker, generateStream, createJournalStore, type Tracker } from 'mluvii-state';
 import { repairJournal, verifyJournal } from '../src/store/journalRepair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mluvii-journal-failure-'));
@@ -50,7 +50,7 @@ describe('a journal on a full disk', () => {
     const path = join(mountPoint!, 'journal.log');
     const ballast = join(mountPoint!, 'ballast');
     writeFileSync(ballast, Buffer.alloc(96 * 1024));
-    const store = await openJournalStore({ path });
+    const store = await createJournalStore({ path });
     const tracker = createTracker({ store, clock: () => 0 });
     const first = await ingestBatches(tracker, lines.slice(0, 800));
     expect(first.refused).toBeGreaterThan(0); // the disk filled
@@ -66,7 +66,7 @@ describe('a journal on a full disk', () => {
     const live = picture(tracker);
     await store.close();
 
-    const reopened = await openJournalStore({ path });
+    const reopened = await createJournalStore({ path });
     expect(reopened.truncatedAt).toBeNull();
     expect(reopened.read().map((r) => r.position)).toEqual(acknowledged);
     expect(picture(createTracker({ store: reopened, clock: () => 0 }))).toEqual(live);
@@ -79,13 +79,13 @@ describe('opening a file that is not a journal', () => {
     const capture = join(dir, 'victim.ndjson');
     writeFileSync(capture, `${lines.slice(0, 50).join('\n')}\n`);
     const before = readFileSync(capture);
-    await expect(openJournalStore({ path: capture })).rejects.toThrow(/victim\.ndjson is not a mluvii-state journal/);
+    await expect(createJournalStore({ path: capture })).rejects.toThrow(/victim\.ndjson is not a mluvii-state journal/);
     expect(readFileSync(capture)).toEqual(before);
   });
 
   it('refuses a path that does not exist when asked not to create one, and creates nothing', async () => {
     const missing = join(dir, 'missing.journal');
-    await expect(openJournalStore({ path: missing, create: false })).rejects.toThrow(/does not exist/);
+    await expect(createJournalStore({ path: missing, create: false })).rejects.toThrow(/does not exist/);
     expect(existsSync(missing)).toBe(false);
   });
 });
@@ -93,7 +93,7 @@ describe('opening a file that is not a journal', () => {
 describe('damage in a journal', () => {
   async function journalOf(count: number): Promise<string> {
     const path = freshPath();
-    const store = await openJournalStore({ path });
+    const store = await createJournalStore({ path });
     const tracker = createTracker({ store, clock: () => 0 });
     for (const line of lines.slice(0, count)) await tracker.ingest(line);
     await store.close();
@@ -106,8 +106,8 @@ describe('damage in a journal', () => {
     const at = Math.floor(bytes.length * 0.1);
     bytes[at] = bytes[at]! ^ 0xff;
     writeFileSync(path, bytes);
-    await expect(openJournalStore({ path })).rejects.toMatchObject({ code: 'journal-damaged' });
-    await expect(openJournalStore({ path })).rejects.toThrow(/damaged at byte \d+/);
+    await expect(createJournalStore({ path })).rejects.toMatchObject({ code: 'journal-damaged' });
+    await expect(createJournalStore({ path })).rejects.toThrow(/damaged at byte \d+/);
     expect(readFileSync(path)).toEqual(bytes);
 
     const report = verifyJournal(path);
@@ -119,7 +119,7 @@ describe('damage in a journal', () => {
     expect(readFileSync(repaired.movedTo[0]!).length).toBe(report.damaged[0]!.length);
     expect(verifyJournal(path).damaged).toEqual([]);
     // The store opens again, with 299 records; the one lost left a gap in the positions.
-    const reopened = await openJournalStore({ path });
+    const reopened = await createJournalStore({ path });
     const positions = reopened.read().map((r) => r.position);
     expect(positions).toHaveLength(299);
     expect(positions.at(-1)).toBe(300);
@@ -133,7 +133,7 @@ describe('damage in a journal', () => {
     const size = statSync(path).size;
     writeFileSync(path, Buffer.concat([readFileSync(path), Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4, 0x7b])]));
     const warnings: string[] = [];
-    const reopened = await openJournalStore({ path, onWarning: (m) => warnings.push(m) });
+    const reopened = await createJournalStore({ path, onWarning: (m) => warnings.push(m) });
     expect(reopened.truncatedAt).toBe(size);
     expect(reopened.read()).toHaveLength(40);
     expect(warnings.join('\n')).toMatch(/cut a torn tail of 9 bytes/);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore, createTracker, generateStream, openJournalStore, type Tracker } from 'mluvii-state';
+import { createMemoryStore, createTracker, generateStream, createJournalStore, type Tracker } from 'mluvii-state';
 
 const dir = mkdtempSync(join(tmpdir(), 'mluvii-state-journal-'));
 let counter = 0;
@@ -22,12 +22,12 @@ describe('journal store', () => {
   for (const fsync of ['every', 'none', { intervalMs: 5 }] as const) {
     it(`keeps every delivery across a restart (fsync ${JSON.stringify(fsync)}) and rebuilds the same picture`, async () => {
       const path = freshPath();
-      const store = await openJournalStore({ path, fsync });
+      const store = await createJournalStore({ path, fsync });
       const live = createTracker({ store, clock: () => 0 });
       await ingestAll(live, withJunk);
       await store.close();
 
-      const reopened = await openJournalStore({ path });
+      const reopened = await createJournalStore({ path });
       expect(reopened.truncatedAt).toBeNull();
       expect(reopened.read()).toEqual(store.read());
       expect(picture(createTracker({ store: reopened, clock: () => 0 }))).toEqual(picture(live));
@@ -41,12 +41,12 @@ describe('journal store', () => {
 
   it('truncates a torn tail and keeps everything before it', async () => {
     const path = freshPath();
-    const store = await openJournalStore({ path });
+    const store = await createJournalStore({ path });
     await ingestAll(createTracker({ store }), lines.slice(0, 50));
     await store.close();
     const size = statSync(path).size;
     appendFileSync(path, Buffer.from([0x40, 0x00, 0x00, 0x00, 1, 2, 3, 4, 0x7b, 0x22])); // a record cut short
-    const reopened = await openJournalStore({ path });
+    const reopened = await createJournalStore({ path });
     expect(reopened.truncatedAt).toBe(size);
     expect(statSync(path).size).toBe(size);
     expect(reopened.read()).toHaveLength(50);
@@ -55,13 +55,13 @@ describe('journal store', () => {
 
   it('stops at a record whose checksum does not match', async () => {
     const path = freshPath();
-    const store = await openJournalStore({ path });
+    const store = await createJournalStore({ path });
     await ingestAll(createTracker({ store }), lines.slice(0, 20));
     await store.close();
     const bytes = readFileSync(path);
     bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff; // corrupt the last record's payload
     writeFileSync(path, bytes);
-    const reopened = await openJournalStore({ path });
+    const reopened = await createJournalStore({ path });
     expect(reopened.read()).toHaveLength(19);
     await reopened.close();
   });
@@ -94,7 +94,7 @@ describe('journal store', () => {
       });
       await new Promise((resolve) => child.once('exit', resolve));
 
-      const store = await openJournalStore({ path });
+      const store = await createJournalStore({ path });
       const records = store.read();
       const positions = new Set(records.map((r) => r.position));
       for (const position of acked) expect(positions.has(position), `acknowledged position ${position} lost`).toBe(true);
@@ -118,7 +118,7 @@ describe('journal snapshots', () => {
 
   it('a restart restores the snapshot instead of re-folding, with the same picture, before and after more events', async () => {
     const path = freshPath();
-    const store = await openJournalStore({ path });
+    const store = await createJournalStore({ path });
     const live = createTracker({ store, clock: () => 0 });
     await ingestAll(live, lines.slice(0, cut));
     await store.writeSnapshot(live.snapshot());
@@ -128,8 +128,8 @@ describe('journal snapshots', () => {
     // Two copies of the journal: one restarts from the snapshot, one re-folds everything.
     const copy = freshPath();
     copyFileSync(path, copy);
-    const reopened = await openJournalStore({ path });
-    const plain = await openJournalStore({ path: copy });
+    const reopened = await createJournalStore({ path });
+    const plain = await createJournalStore({ path: copy });
     expect(reopened.snapshot?.position).toBe(cut);
     expect(plain.snapshot).toBeNull();
     const restored = createTracker({ store: reopened, clock: () => 0 });
@@ -153,12 +153,12 @@ describe('journal snapshots', () => {
 
   it('ignores a snapshot the journal does not reach (e.g. a tail lost with fsync none)', async () => {
     const path = freshPath();
-    const store = await openJournalStore({ path });
+    const store = await createJournalStore({ path });
     const live = createTracker({ store, clock: () => 0 });
     await ingestAll(live, lines.slice(0, 100));
     await store.writeSnapshot({ ...live.snapshot(), position: 5000 });
     await store.close();
-    const reopened = await openJournalStore({ path });
+    const reopened = await createJournalStore({ path });
     expect(withoutWork(createTracker({ store: reopened, clock: () => 0 }))).toEqual(withoutWork(live));
     await reopened.close();
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createTracker, generateStream, openJournalStore } from 'mluvii-state';
+import { createTracker, generateStream, createJournalStore } from 'mluvii-state';
 
 /** node:fs with a switch that makes the next write fail after writing part of its bytes, as ENOSPC does. */
 const failure = vi.hoisted(() => ({ armed: false }));
@@ -25,7 +25,7 @@ describe('a journal whose write fails part-way (injected)', () => {
   it('leaves the file exactly as before, consumes no position, and acknowledges again once a write succeeds', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'mluvii-write-failure-')), 'journal.log');
     const { lines } = generateStream({ seed: 3, sessions: 20 });
-    const store = await openJournalStore({ path });
+    const store = await createJournalStore({ path });
     const tracker = createTracker({ store, clock: () => 0 });
     for (const line of lines.slice(0, 30)) await tracker.ingest(line);
     const before = readFileSync(path);
@@ -43,7 +43,7 @@ describe('a journal whose write fails part-way (injected)', () => {
     expect(retried).toEqual([31, 32, 33, 34]);
     expect(store.health()).toEqual({ ok: true });
     await store.close();
-    const reopened = await openJournalStore({ path });
+    const reopened = await createJournalStore({ path });
     expect(reopened.read().map((r) => r.position)).toEqual(Array.from({ length: 34 }, (_, i) => i + 1));
     await reopened.close();
   });

@@ -1,7 +1,8 @@
 /** The packed in-memory log, its payload codec, and trackers folding logs they did not write. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createMemoryStore, createPackedLog, createTracker, parseWebhook, type StoreRecord } from 'mluvii-state';
+import { createMemoryStore, createTracker, parseWebhook, type StoreRecord } from 'mluvii-state';
+import { createPackedLog } from '../src/store/packedLog.js';
 import { ByteReader, ByteWriter, WordList } from '../src/store/eventCodec.js';
 import { parseTimestampUs } from '../src/catalogue/timestamp.js';
 import { loadFixtures } from './support/fixtures.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_CATALOGUE, EVENT_TYPES, PARSE_ERROR_CODES, parseTimestampUs, parseWebhook, typeCodeOf, type NormalizedEvent } from 'mluvii-state';
+import { EVENT_CATALOGUE, EVENT_TYPES, PARSE_ERROR_CODES, parseTimestampUs, parseWebhook, type NormalizedEvent } from 'mluvii-state';
+import { typeCodeOf } from '../src/catalogue/catalogue.js';
 import { getIdentity, identityKeyOf, identityKeyOfText } from '../src/catalogue/identity.js';
 import { webhookBody } from './support/arbitraries.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createReceiver, createTracker, generateStream, openJournalStore, toNodeListener, type JournalStore, type Tracker } from 'mluvii-state';
+import { createReceiver, createTracker, generateStream, createJournalStore, toNodeListener, type JournalStore, type Tracker } from 'mluvii-state';
 
 const dir = mkdtempSync(join(tmpdir(), 'mluvii-receiver-'));
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -22,7 +22,7 @@ describe('webhook receiver over node:http', () => {
   let tracker: Tracker;
 
   beforeAll(async () => {
-    store = await openJournalStore({ path: join(dir, 'receiver.journal') });
+    store = await createJournalStore({ path: join(dir, 'receiver.journal') });
     tracker = createTracker({ store });
     const receiver = createReceiver({ tracker, webhookUser: 'mluvii', webhookPassword: 's3cret', webhookToken: 'tok', readToken: 'reader-token', maxBodyBytes: 64 * 1024 });
     server = createServer(toNodeListener((r) => receiver.handle(r))).listen(0, '127.0.0.1');
@@ -176,7 +176,7 @@ describe('mluvii-state serve', () => {
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
     expect(out).toContain('"msg":"stopped"');
-    const reopened = await openJournalStore({ path: journal });
+    const reopened = await createJournalStore({ path: journal });
     expect(reopened.read()).toHaveLength(20);
     await reopened.close();
   });

@@ -1,6 +1,6 @@
 /** `--store <journal path | postgres URL>`: which durable store a command works on. */
 import type { EventStore } from '../store/eventStore.js';
-import { openJournalStore } from '../store/createJournalStore.js';
+import { createJournalStore } from '../store/createJournalStore.js';
 import { createPostgresStore } from '../store/createPostgresStore.js';
 import { redactSecrets, type Output } from './output.js';
 import type { Tracker } from '../tracker/createTracker.js';
@@ -27,7 +27,7 @@ export async function openStore(location: string, options: OpenStoreOptions): Pr
     const store = await createPostgresStore({ url: location });
     return { store, saveSnapshot: async () => undefined, close: () => store.close() };
   }
-  const journal = await openJournalStore({ path: location, create: options.create, ...(options.warn === undefined ? {} : { onWarning: options.warn }) });
+  const journal = await createJournalStore({ path: location, create: options.create, ...(options.warn === undefined ? {} : { onWarning: options.warn }) });
   return { store: journal, saveSnapshot: (tracker) => journal.writeSnapshot(tracker.snapshot()), close: () => journal.close() };
 }
 

@@ -167,7 +167,7 @@ const nextPosition = (log: PackedLog): number => (log.length === 0 ? 1 : log.pos
  * records it holds are available at once through `read()`: `createTracker({ store })` re-folds
  * them. Rejects, changing nothing, for a file that is not a journal or is damaged before its end.
  */
-export async function openJournalStore(options: JournalOptions): Promise<JournalStore> {
+export async function createJournalStore(options: JournalOptions): Promise<JournalStore> {
   const { path } = options;
   const policy = options.fsync ?? 'every';
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'MluviiStateJournal'));

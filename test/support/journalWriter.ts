@@ -3,10 +3,10 @@
  * append), ten deliveries at a time, and prints `ack <position>` as each is acknowledged.
  * The parent kills it with SIGKILL at a random moment.
  */
-import { createTracker, generateStream, openJournalStore } from 'mluvii-state';
+import { createTracker, generateStream, createJournalStore } from 'mluvii-state';
 
 const [path, seed] = process.argv.slice(2);
-const store = await openJournalStore({ path: path!, fsync: 'every' });
+const store = await createJournalStore({ path: path!, fsync: 'every' });
 const tracker = createTracker({ store, clock: () => 0 });
 const { lines } = generateStream({ seed: Number(seed), sessions: 400, anomalies: 0.05 });
 for (let i = 0; i < lines.length; i += 10) {
