@@ -1,36 +1,20 @@
 /**
  * The fold of a session stream: the session machine's compiled state, one compiled participation
- * state per operator, and the bookkeeping the views need (times, chatbots, forwards).
+ * state per operator (participations.ts), and the bookkeeping the views need (times, chatbots,
+ * forwards).
  */
 import type { KnownEvent, NormalizedEvent, Party, PendingForm, SessionStatus } from '../types.js';
 import { parseTimestampUs } from '../catalogue/timestamp.js';
 import { appended, EMPTY_LIST } from './appended.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT, rejects } from './machineStep.js';
-import { participationTable, sessionTable } from './tables.js';
+import { sessionTable } from './tables.js';
+import { applyParticipation, endParticipations, recount, type ParticipationState, type Participations } from './participations.js';
 import { sameForwards, withForward, type ForwardState } from './forwards.js';
 import type { SessionMachineEvent } from '../../machines/session.js';
-import type { ParticipationMachineEvent } from '../../machines/participation.js';
-
-/** One time an operator was in the session. Never changed in place: replaced in `stints`. */
-export interface Stint {
-  readonly joinedAt: number | null;
-  readonly leftAt: number | null;
-  readonly concludedAt: number | null;
-}
-
-export interface ParticipationState {
-  readonly userId: number;
-  machine: number;
-  /** When `machine` last changed (event time). */
-  since: number | null;
-  invitedAt: number | null;
-  /** Every stint, in canonical order; the last is the current one (replaced, never mutated). */
-  stints: readonly Stint[];
-}
 
 
-export interface SessionState {
+export interface SessionState extends Participations {
   machine: number;
   tenantId: number | null;
   channel: string | null;
@@ -52,15 +36,6 @@ export interface SessionState {
   queueGroupId: number | null;
   /** SessionStarted.started, to compare with SessionEnded.started. */
   reportedStart: number | null;
-  /**
-   * One per operator the session's events name, in order of appearance. An array searched
-   * linearly, not a Map: a session has one to three, and a Map costs about 190 bytes on its own.
-   * Replaced (exact size, `appended`) when one is added; a new session shares `EMPTY_LIST`.
-   */
-  participations: readonly ParticipationState[];
-  /** How many participations are `joined` / `afterCallWork`: the status needs them after every event. */
-  joinedCount: number;
-  afterCallWorkCount: number;
   /** Replaced (`appended`), never changed in place: a new session shares `EMPTY_LIST`. */
   chatbotIds: readonly number[];
   forwards: readonly ForwardState[];
@@ -94,15 +69,7 @@ const SESSION_FACTS: SessionStateFacts[] = sessionTable.stateValues.map((value, 
 });
 export const sessionFacts = (state: SessionState): SessionStateFacts => SESSION_FACTS[state.machine]!;
 
-/** Participation state names, by compiled index. */
-export const PARTICIPATION_STATE_NAMES = participationTable.stateValues.map(String);
-const JOINED = PARTICIPATION_STATE_NAMES.indexOf('joined');
-const NOT_YET = PARTICIPATION_STATE_NAMES.indexOf('none');
-const AFTER_CALL_WORK = PARTICIPATION_STATE_NAMES.indexOf('afterCallWork');
-const INVITED = PARTICIPATION_STATE_NAMES.indexOf('invited');
-
 const S = sessionTable.eventIndex as Record<SessionMachineEvent['type'], number>;
-const P = participationTable.eventIndex as Record<ParticipationMachineEvent['type'], number>;
 
 /** Which session-machine event each webhook event type is, when it is one. */
 const SESSION_EVENT_OF = machineEventsOf({
@@ -123,16 +90,6 @@ const SESSION_EVENT_OF = machineEventsOf({
   SessionActivityLastFarewellMessage: S['session.endReported'],
 });
 
-/** Which participation-machine event each webhook event type is, for `event.participant`. */
-const PARTICIPATION_EVENT_OF = machineEventsOf({
-  SessionOperatorJoined: P.joined,
-  SessionOperatorLeft: P.left,
-  SessionOperatorConcluded: P.concluded,
-  SessionActivityOperatorInvited: P.invited,
-  SessionActivityOperatorInviteRejected: P.rejected,
-  SessionActivityOperatorInviteCanceled: P.canceled,
-});
-
 function deriveStatus(state: SessionState): SessionStatus {
   const { lifecycle, ended } = SESSION_FACTS[state.machine]!;
   if (lifecycle === 'unseen' || lifecycle === 'created') return 'created';
@@ -141,28 +98,11 @@ function deriveStatus(state: SessionState): SessionStatus {
   return joined ? 'ended' : state.afterCallWorkCount > 0 ? 'after-call-work' : 'closed';
 }
 
-/** Adds `delta` to the count of participations in compiled state `machine`, if it is counted. */
-function count(state: SessionState, machine: number, delta: number): void {
-  if (machine === JOINED) state.joinedCount += delta;
-  else if (machine === AFTER_CALL_WORK) state.afterCallWorkCount += delta;
-}
-
-/** The participation counts, recounted (state read from a snapshot). */
-function recount(state: SessionState): SessionState {
-  state.joinedCount = 0;
-  state.afterCallWorkCount = 0;
-  for (const p of state.participations) count(state, p.machine, 1);
-  return state;
-}
-
 /**
  * A session known only from refresh signals (SessionCallParamsUpdated and the like, for a session
  * whose other events never arrived): not counted or listed as a session.
  */
 export const isSignalOnly = (state: SessionState): boolean => SESSION_FACTS[state.machine]!.lifecycle === 'unseen' && state.lastTime === null;
-
-/** Whether operator `userId` takes part in the session (a participation its machine accepted). */
-export const takesPart = (state: SessionState, userId: number): boolean => (findParticipation(state, userId)?.machine ?? NOT_YET) !== NOT_YET;
 
 /** A session that closed without any operator ever joining. */
 export function isAbandoned(state: SessionState): boolean {
@@ -188,79 +128,6 @@ function checkConsistency(state: SessionState, data: Readonly<Record<string, unk
   checkFact(state, 'tenantId', data.tenantId as number | null | undefined);
   checkFact(state, 'channel', data.channel as string | null | undefined);
   checkFact(state, 'source', data.source as string | null | undefined);
-}
-
-/** The participation of operator `userId` in the session, if its events named them. */
-export function findParticipation(state: SessionState, userId: number): ParticipationState | undefined {
-  for (const p of state.participations) if (p.userId === userId) return p;
-  return undefined;
-}
-
-function participationOf(state: SessionState, userId: number): ParticipationState {
-  let p = findParticipation(state, userId);
-  if (p === undefined) {
-    p = { userId, machine: 0, since: null, invitedAt: null, stints: EMPTY_LIST };
-    state.participations = appended(state.participations, p);
-  }
-  return p;
-}
-
-/** The only pending invite, for a cancel that does not name its invitee (the usual case). */
-function soleInvitee(state: SessionState): number | null {
-  let found: number | null = null;
-  for (const p of state.participations) {
-    if (p.machine !== INVITED) continue;
-    if (found !== null) return null;
-    found = p.userId;
-  }
-  return found;
-}
-
-function applyParticipation(state: SessionState, event: KnownEvent, time: number | null): void {
-  const machineEvent = PARTICIPATION_EVENT_OF[event.typeCode]!;
-  if (machineEvent === NO_MACHINE_EVENT) return;
-  const userId = event.participant ?? (event.eventType === 'SessionActivityOperatorInviteCanceled' ? soleInvitee(state) : null);
-  if (userId === null) return;
-  const p = participationOf(state, userId);
-  const before = p.machine;
-  const rejected = rejects(participationTable, p.machine, machineEvent);
-  p.machine = applyMachineEvent(participationTable, p.machine, machineEvent, collector);
-  if (rejected) return; // flagged; the participation's times stay as they were
-  moved(state, p, before, time ?? state.lastTime);
-  switch (event.eventType) {
-    case 'SessionActivityOperatorInvited': p.invitedAt = time; break;
-    case 'SessionOperatorJoined': p.stints = appended(p.stints, { joinedAt: time, leftAt: null, concludedAt: null }); break;
-    case 'SessionOperatorLeft': setStint(p, 'leftAt', time); break;
-    case 'SessionOperatorConcluded': setStint(p, 'concludedAt', time); break;
-    default: break;
-  }
-}
-
-/** Sets a time of the current stint (a new one when there is none, or it has ended: a Joined was lost). */
-function setStint(p: ParticipationState, field: 'leftAt' | 'concludedAt', time: number | null): void {
-  const last = p.stints.at(-1);
-  if (last === undefined || last.concludedAt !== null || (field === 'leftAt' && last.leftAt !== null)) {
-    p.stints = appended(p.stints, { joinedAt: null, leftAt: null, concludedAt: null, [field]: time });
-  } else {
-    p.stints = [...p.stints.slice(0, -1), { ...last, [field]: time }];
-  }
-}
-
-/** Book-keeping after a participation's machine stepped from `before`: counts, and since when. */
-function moved(state: SessionState, p: ParticipationState, before: number, at: number | null): void {
-  if (p.machine === before) return;
-  count(state, before, -1);
-  count(state, p.machine, 1);
-  p.since = at;
-}
-
-/** The session ended: every participation hears of it (a pending invitation expires). */
-function endParticipations(state: SessionState, at: number | null): void {
-  for (const p of state.participations) {
-    const before = p.machine;
-    p.machine = applyMachineEvent(participationTable, p.machine, P['session.ended'], collector);
-    moved(state, p, before, at);
-  }
 }
 
 /**
@@ -304,8 +171,8 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
   if (event.family === 'session') checkConsistency(state, data);
   const wasEnded = SESSION_FACTS[state.machine]!.ended;
   if (machineEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(sessionTable, state.machine, machineEvent, collector);
-  applyParticipation(state, event, time);
-  if (!wasEnded && SESSION_FACTS[state.machine]!.ended) endParticipations(state, time ?? state.lastTime);
+  applyParticipation(state, event, time, collector);
+  if (!wasEnded && SESSION_FACTS[state.machine]!.ended) endParticipations(state, time ?? state.lastTime, collector);
   const queueEvent = queueEventOf(event);
   if (queueEvent !== NO_MACHINE_EVENT) state.machine = applyMachineEvent(sessionTable, state.machine, queueEvent, collector);
   addChatbot(state, event.actor);

@@ -37,6 +37,10 @@ import type { ParseError } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
 import { StoreUnavailableError, type NewStoreRecord, type SharedEventStore, type StoreHealth, type StoreRecord } from './eventStore.js';
 import { redactSecrets } from './redact.js';
+import { listen } from './postgresListener.js';
+import { migrate, quote } from './postgresSchema.js';
+
+export { migrations } from './postgresSchema.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://` / `postgresql://` URL; or give `pool`. */
@@ -67,79 +71,10 @@ export interface PostgresStore extends SharedEventStore<LogCheckpoint> {
 
 /** How long a connection attempt may take (own pool), and a health probe. */
 const CONNECT_TIMEOUT_MS = 5_000;
-/** First and longest delay before the LISTEN connection is re-opened. */
-const RELISTEN_FIRST_MS = 100;
-const RELISTEN_MAX_MS = 10_000;
 
 /** An append that failed for the database's sake, as the tracker and receiver expect it. */
 const unavailable = (error: unknown): StoreUnavailableError =>
   error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`PostgreSQL store: ${redactSecrets((error as Error).message)}`, { cause: error });
-
-/** Migrations, in order; each runs once, recorded in `<schema>.migrations`. */
-export function migrations(schema: string): string[] {
-  const s = `"${schema.replace(/"/g, '""')}"`;
-  return [
-    `CREATE TABLE ${s}.log (
-       position bigserial PRIMARY KEY,
-       tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
-       kind text NOT NULL CHECK (kind IN ('event', 'dead-letter', 'redelivery')),
-       received_at timestamptz NOT NULL,
-       source text,
-       stream_id text,
-       event_type text,
-       event_time_us bigint,
-       identity text,
-       fingerprint text,
-       body text,
-       original_position bigint,
-       error jsonb,
-       raw jsonb
-     );
-     CREATE UNIQUE INDEX log_identity ON ${s}.log (identity) WHERE kind = 'event' AND identity IS NOT NULL;
-     CREATE INDEX log_order ON ${s}.log (tx, position);
-     CREATE INDEX log_stream ON ${s}.log (stream_id, tx, position) WHERE kind = 'event';
-     CREATE VIEW ${s}.events AS
-       SELECT position, stream_id, row_number() OVER (PARTITION BY stream_id ORDER BY tx, position) AS stream_version,
-              event_type, event_time_us, received_at, source, identity, fingerprint, body
-         FROM ${s}.log WHERE kind = 'event';
-     CREATE VIEW ${s}.dead_letters AS
-       SELECT position, received_at, source, event_type, error, raw FROM ${s}.log WHERE kind = 'dead-letter';`,
-    // Re-deliveries are told from conflicting reports by comparing payloads, not body hashes.
-    `DROP VIEW ${s}.events;
-     ALTER TABLE ${s}.log DROP COLUMN fingerprint;
-     CREATE VIEW ${s}.events AS
-       SELECT position, stream_id, row_number() OVER (PARTITION BY stream_id ORDER BY tx, position) AS stream_version,
-              event_type, event_time_us, received_at, source, identity, body
-         FROM ${s}.log WHERE kind = 'event';`,
-  ];
-}
-
-const quote = (schema: string) => `"${schema.replace(/"/g, '""')}"`;
-
-async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const s = quote(schema);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // One migrator at a time across processes.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mluvii-state:${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.migrations`);
-    const done = new Set(rows.map((r) => r.version));
-    for (const [i, sql] of migrations(schema).entries()) {
-      if (done.has(i + 1)) continue;
-      await client.query(sql);
-      await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [i + 1]);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 /** The event a stored body stands for (validated when appended; rows are not re-validated). */
 const eventOf = (body: string) => normalizeTrustedText(body);
@@ -303,59 +238,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   }
 
-  /** Holds a LISTEN connection open, re-opening it with backoff when it is lost, until stopped. */
-  function listen(wake: () => void) {
-    let client: pg.PoolClient | null = null;
-    let stopped = false;
-    let delay = 0;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const reopen = () => {
-      if (stopped || timer !== null) return;
-      delay = Math.min(delay === 0 ? RELISTEN_FIRST_MS : delay * 2, RELISTEN_MAX_MS);
-      timer = setTimeout(() => { timer = null; void open(); }, delay);
-    };
-    async function open(): Promise<void> {
-      let opened: pg.PoolClient;
-      try {
-        opened = await pool.connect();
-      } catch {
-        reopen();
-        return;
-      }
-      if (stopped) return opened.release();
-      const lost = (error: Error) => {
-        opened.removeAllListeners('notification');
-        opened.release(error); // destroys the connection instead of pooling it
-        if (client === opened) client = null;
-        reopen();
-      };
-      opened.on('error', lost);
-      opened.on('notification', () => wake());
-      try {
-        await opened.query(`LISTEN ${channel}`);
-      } catch (error) {
-        if (client !== opened) opened.off('error', lost);
-        lost(error as Error);
-        return;
-      }
-      client = opened;
-      delay = 0;
-      wake(); // whatever was appended while nobody listened
-    }
-    return {
-      opened: open(),
-      async stop() {
-        stopped = true;
-        if (timer !== null) clearTimeout(timer);
-        const last = client;
-        client = null;
-        if (last === null) return;
-        await last.query(`UNLISTEN ${channel}`).catch(() => undefined);
-        last.release();
-      },
-    };
-  }
-
   return {
     shared: true,
     append: (record, body = null) => append(record, body),
@@ -381,7 +263,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     readAfter,
     async watch(wake) {
-      const listening = listen(wake);
+      const listening = listen(pool, channel, wake);
       await listening.opened;
       const timer = setInterval(wake, options.pollMs ?? 500);
       return async () => {

@@ -3,7 +3,7 @@
  * folded state and the clock, so it appears and disappears as time and events move.
  */
 import type { SessionState } from '../fold/sessionFold.js';
-import { PARTICIPATION_STATE_NAMES } from '../fold/sessionFold.js';
+import { PARTICIPATION_STATE_NAMES } from '../fold/participations.js';
 import type { StalledWhat } from '../types.js';
 
 /** Thresholds in milliseconds. */

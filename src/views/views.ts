@@ -5,7 +5,8 @@
 import { freeze } from 'immer';
 import { formatTimestampUs } from '../catalogue/timestamp.js';
 import type { StreamFold } from '../fold/streamFold.js';
-import { isAbandoned, PARTICIPATION_STATE_NAMES, sessionFacts, type SessionState } from '../fold/sessionFold.js';
+import { PARTICIPATION_STATE_NAMES } from '../fold/participations.js';
+import { isAbandoned, sessionFacts, type SessionState } from '../fold/sessionFold.js';
 import { EMAIL_THREAD_STATE_NAMES, type EmailThreadState } from '../fold/emailThreadFold.js';
 import type { PresenceState } from '../fold/presenceFold.js';
 import type {

@@ -11,7 +11,7 @@ export const MAX_PAGE_SIZE = 1000;
 
 const SESSION_STATUSES = new Set<string>(['created', 'queued', 'active', 'ended', 'after-call-work', 'closed']);
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 class BadRequest extends Error {}
