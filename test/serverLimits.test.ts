@@ -59,6 +59,22 @@ describe('receiver security', () => {
   });
 });
 
+describe('metrics under invented event types', () => {
+  it('gives at most maxUnknownEventTypes their own series; the rest share event_type="(other)"', async () => {
+    const tracker = createTracker();
+    const receiver = createReceiver({ tracker, insecureNoAuth: true, maxUnknownEventTypes: 5 });
+    for (let i = 0; i < 40; i++) {
+      const response = await receiver.handle(new Request('http://localhost/webhooks/mluvii', { method: 'POST', body: JSON.stringify({ eventType: `Invented${i}`, data: {} }) }));
+      expect(response.status).toBe(200);
+    }
+    const metrics = await (await receiver.handle(new Request('http://localhost/metrics'))).text();
+    const series = metrics.split('\n').filter((line) => line.startsWith('mluvii_state_events_ingested_total{'));
+    expect(series).toHaveLength(6);
+    expect(metrics).toContain('mluvii_state_events_ingested_total{event_type="(other)",outcome="unknown"} 35');
+    receiver.close();
+  });
+});
+
 describe('connection limits', () => {
   it('closes connections beyond the per-address cap and keeps answering', async () => {
     const { server, port, receiver } = await started({}, { maxConnectionsPerAddress: 5 });
@@ -122,6 +138,19 @@ describe('connection limits', () => {
     agent.destroy();
     receiver.close();
     await server.stop(0);
+  });
+});
+
+describe('mluvii-state serve --insecure-no-auth', () => {
+  it('warns loudly when it listens beyond loopback', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--host', '0.0.0.0', '--insecure-no-auth'], { cwd: root, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let out = '';
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    await new Promise<void>((resolve) => child.stdout.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('"port"')) resolve(); }));
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    expect(err).toContain('WARNING: --insecure-no-auth on 0.0.0.0');
   });
 });
 
