@@ -24,26 +24,26 @@ describe('mluvii-state replay', () => {
   it('prints the summary of the sample data as tables', async () => {
     const { code, out } = await cli('replay', SAMPLE);
     expect(code).toBe(0);
-    expect(out).toMatch(/events read\s+applied\s+duplicate\s+rejected\s+unknown\n\s+3,148\s+3,114\s+31\s+2\s+1/);
+    expect(out).toMatch(/events read\s+applied\s+duplicate\s+rejected\s+unknown\n\s+3,312\s+3,275\s+34\s+2\s+1/);
     expect(out).toMatch(/Sessions \(250\)/);
     expect(out).toMatch(/closed\s+\d+/);
     expect(out).toMatch(/Operators \(6\)/);
     expect(out).toMatch(/E-mail threads \(25\)/);
     expect(out).toMatch(/invalid-payload\s+error\s+2/);
-    expect(out).toContain('line 3146: invalid-json');
+    expect(out).toContain('line 3310: invalid-json');
   });
 
   it('--json prints one document with the views of the tracker API', async () => {
     const doc = JSON.parse((await cli('replay', SAMPLE, '--json')).out);
     expect(Object.keys(doc)).toEqual(['summary', 'sessions', 'operators', 'emailThreads', 'anomalies']);
-    expect(doc.summary.events).toEqual({ read: 3148, applied: 3114, duplicate: 31, rejected: 2, unknown: 1 });
+    expect(doc.summary.events).toEqual({ read: 3312, applied: 3275, duplicate: 34, rejected: 2, unknown: 1 });
     expect(doc.sessions).toHaveLength(250);
     expect(doc.sessions[0]).toHaveProperty('operators');
     // The summary's counts agree with the anomalies listed.
     const listed: Record<string, number> = {};
     for (const a of doc.anomalies as Anomaly[]) listed[a.kind] = (listed[a.kind] ?? 0) + 1;
     expect(doc.summary.anomaliesByKind).toEqual(listed);
-    expect(doc.anomalies.filter((a: Anomaly) => a.kind === 'invalid-payload').map((a: Anomaly) => a.source)).toEqual(['line 3146', 'line 3147']);
+    expect(doc.anomalies.filter((a: Anomaly) => a.kind === 'invalid-payload').map((a: Anomaly) => a.source)).toEqual(['line 3310', 'line 3311']);
   });
 
   it('is deterministic: stalled is judged at the latest event time unless --now is given', async () => {
@@ -102,6 +102,17 @@ describe('mluvii-state generate', () => {
     const doc = JSON.parse((await cli('replay', out, '--json')).out);
     expect(doc.sessions).toHaveLength(40);
     expect(doc.anomalies.filter((a: Anomaly) => a.kind !== 'stalled')).toEqual([]);
+  });
+
+  it('--days spreads the same daily profile over consecutive days, each entity once', async () => {
+    const file = join(dir, 'two-days.ndjson');
+    expect((await cli('generate', '--seed', '3', '--sessions', '30', '--days', '2', '--out', file)).code).toBe(0);
+    const doc = JSON.parse((await cli('replay', file, '--json')).out);
+    expect(doc.sessions).toHaveLength(60);
+    const startedDays = new Set((doc.sessions as { startedAt: string | null }[]).map((v) => v.startedAt?.slice(0, 10)).filter(Boolean));
+    expect(startedDays.size).toBeGreaterThanOrEqual(2);
+    expect(readFileSync(file, 'utf8')).toBe((await cli('generate', '--seed', '3', '--sessions', '30', '--days', '2')).out);
+    expect((await cli('generate', '--days', '0')).code).toBe(2);
   });
 
   it('reproduces the shipped sample data', async () => {

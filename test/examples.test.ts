@@ -27,7 +27,7 @@ describe('examples', () => {
 
   it('replay-file.ts replays the sample day', () => {
     const out = runExample('replay-file.ts');
-    expect(out).toMatch(/^3148 lines, 3114 events applied, 31 duplicates, 2 rejected/);
+    expect(out).toMatch(/^3312 lines, 3275 events applied, 34 duplicates, 2 rejected/);
     expect(out).toMatch(/line \d+: session:\d+ SessionOperatorJoined is missing SessionStarted/);
   });
 

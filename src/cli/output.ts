@@ -1,7 +1,10 @@
 /** What every command writes to, its exit codes, and how it keeps secrets out of what it says. */
 
-/** Where a command writes: the process's streams, or a test's capture. */
-export interface Output { out(text: string): void; err(text: string): void; isTTY: boolean }
+/**
+ * Where a command writes: the process's streams, or a test's capture. `stdout`, when given, is
+ * the stream behind `out`, for commands that write much and must wait for a slow reader.
+ */
+export interface Output { out(text: string): void; err(text: string): void; isTTY: boolean; readonly stdout?: NodeJS.WritableStream }
 
 /**
  * Exit codes of every command (documented in docs/operations.md):

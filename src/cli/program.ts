@@ -26,6 +26,7 @@ const processOutput: Output = {
   out: (text) => { process.stdout.write(text); },
   err: (text) => { process.stderr.write(text); },
   isTTY: process.stderr.isTTY === true,
+  stdout: process.stdout,
 };
 
 /**
@@ -92,8 +93,9 @@ export function createProgram(io: Output = processOutput): Command {
   program.command('generate')
     .description('Write a realistic synthetic webhook stream (NDJSON), deterministic from --seed.')
     .option('--seed <n>', 'random seed', '1')
-    .option('--sessions <n>', 'number of sessions', '100')
-    .option('--email-threads <n>', 'number of e-mail threads (default sessions / 10)')
+    .option('--sessions <n>', 'number of sessions per day', '100')
+    .option('--days <n>', 'consecutive days with the same daily profile', '1')
+    .option('--email-threads <n>', 'number of e-mail threads per day (default sessions / 10)')
     .option('--operators <n>', 'number of operators (default max(5, sessions / 40))')
     .option('--anomalies <rate>', 'rate of injected drops, duplicates and reorderings (0 to 1)', '0')
     .option('--truth <file>', 'write what was injected to this JSON file')
