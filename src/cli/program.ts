@@ -49,7 +49,8 @@ export function createProgram(io: Output = processOutput): Command {
     .option('--session <id>', "show one session's view and timeline")
     .option('--operator <userId>', "show one operator's view and timeline")
     .option('--email <id>', "show one e-mail thread's view and timeline")
-    .option('--store <location>', 'a journal file path (or postgres:// URL) to keep the events in');
+    .option('--store <location>', 'a journal file path (or postgres:// URL) to keep the events in')
+    .option('--fsync <when>', 'with a journal --store: end (one fsync when the import ends, the default) or every append');
 
   entityOptions(program.command('replay')
     .description('Replay stored webhooks (NDJSON, one body or {receivedAt, body} envelope per line; .gz read transparently; - for stdin) and print the picture.')

@@ -18,7 +18,12 @@ export interface ReplayCommandOptions {
   readonly email?: string;
   /** Journal path or PostgreSQL URL to append to instead of memory. */
   readonly store?: string;
+  /** When a journal import is made durable: `end` (default: one fsync when the import ends) or `every` append. */
+  readonly fsync?: string;
 }
+
+/** Deliveries a replay into a durable store keeps in flight: its appends are written together. */
+const IMPORT_IN_FLIGHT = 512;
 
 /** Set for `inspect`: it looks at a store, so a store that does not exist is an error, not made. */
 export interface ReplayMode { readonly createStore: boolean }
@@ -75,7 +80,12 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     io.err(`mluvii-state: cannot read ${printable(file)}: ${(error as Error).message}\n`);
     return EXIT.usage;
   }
-  const opened = await openStoreOption(options.store, io, { create: mode.createStore });
+  if (options.fsync !== undefined && options.fsync !== 'end' && options.fsync !== 'every') {
+    io.err(`mluvii-state: --fsync ${JSON.stringify(printable(options.fsync, 20))}: expected end or every\n`);
+    return EXIT.usage;
+  }
+  // An import is durable at its end (one fsync when the journal closes) unless asked for each append.
+  const opened = await openStoreOption(options.store, io, { create: mode.createStore, fsync: options.fsync === 'every' ? 'every' : 'none' });
   if (opened === undefined) return EXIT.usage;
   try {
     const tracker = createTracker({ clock: () => now, ...(opened === null ? {} : { store: opened.store }) });
@@ -84,7 +94,7 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     let read = 0;
     const lines = readWebhookLines(file, showProgress ? { onBytes: (n) => { read += n; io.err(progressBar(read, total)); } } : {});
     try {
-      const { oversize } = await replayInto(tracker, lines, undefined);
+      const { oversize } = await replayInto(tracker, lines, { inFlight: opened === null ? 1 : IMPORT_IN_FLIGHT });
       for (const item of oversize) io.err(`mluvii-state: line ${item.line} of ${printable(file)} is ${item.oversizeBytes!.toLocaleString('en')} bytes, over the limit of a webhook line; skipped\n`);
     } catch (error) {
       if ((error as { code?: string }).code === 'store-unavailable') {

@@ -10,27 +10,52 @@ export interface ReplayResult {
   readonly oversize: readonly WebhookLine[];
 }
 
+export interface ReplayOptions {
+  /** Sees each delivery's outcome, in input order (e.g. for progress). */
+  readonly onResult?: (result: IngestResult, line: WebhookLine) => void;
+  /**
+   * Deliveries ingested at once (default 1). A durable store writes and syncs those issued
+   * together in one go (group commit), so a bulk import into a journal or PostgreSQL wants many:
+   * the order of the store's positions and of the fold is the input order all the same.
+   */
+  readonly inFlight?: number;
+}
+
 /**
  * Ingests every line, in order, each with `source: "line N"` so anomalies point back at the
- * input. Bad lines never stop the replay: the tracker dead-letters them. `onResult` sees each
- * delivery's outcome (e.g. for progress).
+ * input. Bad lines never stop the replay: the tracker dead-letters them. A store failure does:
+ * the deliveries in flight settle, and the replay rejects with it.
  */
 export async function replayInto(
   tracker: Tracker,
   lines: AsyncIterable<WebhookLine> | Iterable<WebhookLine>,
-  onResult?: (result: IngestResult, line: WebhookLine) => void,
+  options: ReplayOptions = {},
 ): Promise<ReplayResult> {
+  const inFlight = Math.max(1, options.inFlight ?? 1);
   let count = 0;
   const oversize: WebhookLine[] = [];
-  for await (const item of lines) {
-    if (item.oversizeBytes !== undefined) {
-      oversize.push(item);
-      continue;
+  const window: { item: WebhookLine; result: Promise<IngestResult> }[] = [];
+  const settleOldest = async () => {
+    const { item, result } = window.shift()!;
+    options.onResult?.(await result, item);
+  };
+  try {
+    for await (const item of lines) {
+      if (item.oversizeBytes !== undefined) {
+        oversize.push(item);
+        continue;
+      }
+      const source = `line ${item.line}`;
+      const result = tracker.ingest(item.body, item.receivedAt === undefined ? { source } : { source, receivedAt: item.receivedAt });
+      result.catch(() => undefined); // observed by settleOldest; never an unhandled rejection meanwhile
+      window.push({ item, result });
+      count++;
+      if (window.length >= inFlight) await settleOldest();
     }
-    const source = `line ${item.line}`;
-    const result = await tracker.ingest(item.body, item.receivedAt === undefined ? { source } : { source, receivedAt: item.receivedAt });
-    count++;
-    onResult?.(result, item);
+    while (window.length > 0) await settleOldest();
+  } catch (error) {
+    await Promise.allSettled(window.map((w) => w.result));
+    throw error;
   }
   return { lines: count, oversize };
 }
