@@ -22,9 +22,9 @@ export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.j
 export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
 export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
 export { readWebhookLines, type WebhookLine, type ReadLinesOptions } from './replay/readWebhookLines.js';
-export { replayInto, latestEventMs, type ReplayResult } from './replay/replay.js';
+export { replayInto, latestEventMs, type ReplayOptions, type ReplayResult } from './replay/replay.js';
 export { createJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
-export { generateStream, type GenerateOptions, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
+export { generateLines, generateStream, type GenerateOptions, type GeneratedLines, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
 export { createPostgresStore, migrations as postgresMigrations, type PostgresStore, type PostgresStoreOptions, type LogCheckpoint } from './store/createPostgresStore.js';
 export { StoreUnavailableError, type SharedEventStore, type StoreHealth } from './store/eventStore.js';
 export { JournalDamagedError, JournalFormatError, type DamagedSpan } from './store/journalFormat.js';
