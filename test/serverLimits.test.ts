@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createReceiver, createTracker, generateStream } from 'mluvii-state';
+import { createJournalStore, createReceiver, createTracker, generateStream } from 'mluvii-state';
 import { createEventStreamHub } from '../src/adapters/http/eventStream.js';
 import { startServer } from '../src/adapters/http/startServer.js';
 
@@ -151,6 +151,29 @@ describe('mluvii-state serve --insecure-no-auth', () => {
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
     expect(err).toContain('WARNING: --insecure-no-auth on 0.0.0.0');
+  });
+});
+
+describe('mluvii-state serve --snapshot-every', () => {
+  it('writes snapshots while it runs, so a restart after kill -9 re-folds only what came after', async () => {
+    const journal = join(dir, 'periodic.journal');
+    const env = { PATH: process.env.PATH, MLUVII_STATE_WEBHOOK_USER: 'mluvii', MLUVII_STATE_WEBHOOK_PASSWORD: 's3cret', MLUVII_STATE_READ_TOKEN: 'reader' };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--store', journal, '--snapshot-every', '1'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const port = await new Promise<number>((resolve) => child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const match = /"port":(\d+)/.exec(out);
+      if (match !== null) resolve(Number(match[1]));
+    }));
+    const auth = basic('mluvii', 's3cret');
+    for (const line of lines.slice(0, 30)) await fetch(`http://127.0.0.1:${port}/webhooks/mluvii`, { method: 'POST', body: line, headers: { authorization: auth } });
+    while (!existsSync(`${journal}.snapshot`)) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // a snapshot taken after the 30 posts
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const reopened = await createJournalStore({ path: journal });
+    expect(reopened.snapshot?.position).toBe(30);
+    await reopened.close();
   });
 });
 

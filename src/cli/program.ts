@@ -113,6 +113,7 @@ export function createProgram(io: Output = processOutput): Command {
     .option('--store <location>', 'a journal file path or postgres:// URL (default: memory only)')
     .option('--insecure-no-auth', 'accept webhooks and reads without credentials (development only)')
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long requests in progress may take before their connections are closed', '10')
+    .option('--snapshot-every <seconds>', 'with a journal --store: seconds between snapshots of the folded state (0: only at shutdown)', '300')
     .action(async (options: ServeOptions) => {
       process.exitCode = await runServe(options, io);
     });

@@ -20,6 +20,8 @@ export interface ServeOptions {
   readonly insecureNoAuth?: boolean;
   /** Seconds a shutdown waits for requests in progress before closing their connections. */
   readonly shutdownGrace?: string;
+  /** Seconds between snapshots of the folded state beside a journal (0: only at shutdown). */
+  readonly snapshotEvery?: string;
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
@@ -40,6 +42,11 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
   const graceSeconds = whole(options.shutdownGrace ?? '10', 0, 3600);
   if (graceSeconds === null) {
     io.err('mluvii-state: --shutdown-grace takes whole seconds from 0 to 3600\n');
+    return EXIT.usage;
+  }
+  const snapshotSeconds = whole(options.snapshotEvery ?? '300', 0, 86_400);
+  if (snapshotSeconds === null) {
+    io.err('mluvii-state: --snapshot-every takes whole seconds from 0 to 86400\n');
     return EXIT.usage;
   }
   const logger = pino({ base: { service: 'mluvii-state' } });
@@ -75,6 +82,12 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
   // clients hear about it.
   const sweep = setInterval(() => tracker.sweepStalled(), 30_000);
   sweep.unref();
+  // A snapshot now and then, not only at shutdown: a restart after a crash re-folds only what
+  // came after the latest one.
+  const snapshots = snapshotSeconds === 0 || opened === null ? null : setInterval(() => {
+    opened.saveSnapshot(tracker).catch((error: unknown) => logger.error({ err: redactSecrets((error as Error).message) }, 'could not write a snapshot'));
+  }, snapshotSeconds * 1000);
+  snapshots?.unref();
   const receiver = createReceiver({ tracker, logger, insecureNoAuth: insecure, ...defined });
   let server: RunningServer;
   try {
@@ -87,6 +100,7 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
       : (error as Error).message;
     io.err(`mluvii-state: cannot listen: ${why}\n`);
     clearInterval(sweep);
+    if (snapshots !== null) clearInterval(snapshots);
     receiver.close();
     await tracker.close();
     await opened?.close();
@@ -103,6 +117,7 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
       stopping = true;
       logger.info({ signal, graceSeconds }, 'shutting down');
       clearInterval(sweep);
+      if (snapshots !== null) clearInterval(snapshots);
       receiver.close();
       await server.stop(graceSeconds * 1000);
       await receiver.drain();
