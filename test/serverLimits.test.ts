@@ -154,17 +154,23 @@ describe('mluvii-state serve --insecure-no-auth', () => {
   });
 });
 
+/** `mluvii-state serve` on a journal with credentials, on a free port; `output()` is its stdout so far. */
+async function serveOn(journal: string, extra: string[]) {
+  const env = { PATH: process.env.PATH, MLUVII_STATE_WEBHOOK_USER: 'mluvii', MLUVII_STATE_WEBHOOK_PASSWORD: 's3cret', MLUVII_STATE_READ_TOKEN: 'reader' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--store', journal, ...extra], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const port = await new Promise<number>((resolve) => child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    const match = /"port":(\d+)/.exec(out);
+    if (match !== null) resolve(Number(match[1]));
+  }));
+  return { child, port, output: () => out };
+}
+
 describe('mluvii-state serve --snapshot-every', () => {
   it('writes snapshots while it runs, so a restart after kill -9 re-folds only what came after', async () => {
     const journal = join(dir, 'periodic.journal');
-    const env = { PATH: process.env.PATH, MLUVII_STATE_WEBHOOK_USER: 'mluvii', MLUVII_STATE_WEBHOOK_PASSWORD: 's3cret', MLUVII_STATE_READ_TOKEN: 'reader' };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--store', journal, '--snapshot-every', '1'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const port = await new Promise<number>((resolve) => child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /"port":(\d+)/.exec(out);
-      if (match !== null) resolve(Number(match[1]));
-    }));
+    const { child, port } = await serveOn(journal, ['--snapshot-every', '1']);
     const auth = basic('mluvii', 's3cret');
     for (const line of lines.slice(0, 30)) await fetch(`http://127.0.0.1:${port}/webhooks/mluvii`, { method: 'POST', body: line, headers: { authorization: auth } });
     while (!existsSync(`${journal}.snapshot`)) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -180,14 +186,7 @@ describe('mluvii-state serve --snapshot-every', () => {
 describe('mluvii-state serve shutdown', () => {
   it('ends within the grace period despite a slow sender, a stalled /events reader and a 413, and writes its snapshot', async () => {
     const journal = join(dir, 'shutdown.journal');
-    const env = { PATH: process.env.PATH, MLUVII_STATE_WEBHOOK_USER: 'mluvii', MLUVII_STATE_WEBHOOK_PASSWORD: 's3cret', MLUVII_STATE_READ_TOKEN: 'reader' };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--store', journal, '--shutdown-grace', '1'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const port = await new Promise<number>((resolve) => child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /"port":(\d+)/.exec(out);
-      if (match !== null) resolve(Number(match[1]));
-    }));
+    const { child, port, output } = await serveOn(journal, ['--shutdown-grace', '1']);
     const auth = basic('mluvii', 's3cret');
     for (const line of lines.slice(0, 10)) await fetch(`http://127.0.0.1:${port}/webhooks/mluvii`, { method: 'POST', body: line, headers: { authorization: auth } });
     // A sender trickling its headers, one trickling its body, a reader that never reads, and a 413.
@@ -208,7 +207,7 @@ describe('mluvii-state serve shutdown', () => {
     clearInterval(trickle);
     for (const s of [slowHeaders, slowBody, reader]) s.destroy();
     expect(code).toBe(0);
-    expect(out).toContain('"msg":"stopped"');
+    expect(output()).toContain('"msg":"stopped"');
     expect(existsSync(`${journal}.snapshot`)).toBe(true);
   });
 });
