@@ -10,7 +10,7 @@ const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: roo
 
 describe('the built package', () => {
   beforeAll(() => {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: root });
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
   });
 
   it('is importable by name and parses a webhook', () => {
@@ -68,8 +68,9 @@ describe('the built package', () => {
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'consumer')], { encoding: 'utf8' });
   });
 
-  it('has a CLI that answers --version and --help', () => {
+  it('has a CLI that answers --version and --help, runnable as `npx mluvii-state` from the checkout', () => {
     const version = JSON.parse(node(['-p', 'JSON.stringify(require("./package.json").version)']));
+    expect(execFileSync('npx', ['--no-install', 'mluvii-state', '--version'], { cwd: root, encoding: 'utf8' }).trim()).toBe(version);
     expect(node(['dist/src/cli/main.js', '--version']).trim()).toBe(version);
     expect(node(['dist/src/cli/main.js', '--help'])).toContain('Usage: mluvii-state');
   });
