@@ -23,7 +23,7 @@ const maybe = <T extends TSchema>(schema: T) => Type.Optional(nullable(schema));
  * as one number (9007199254740993 parses to ...992), which would merge two sessions; such ids,
  * zero, negatives and `1e21` are rejected, not rounded.
  */
-export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 /** Checked as a string here; parseTimestamp validates the form (see timestamp.ts). */
 const DateTime = Type.String();
 /** Free-form JSON the vendor gives no stable shape for (hero cards, call scripts, previews). */

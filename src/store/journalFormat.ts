@@ -49,7 +49,7 @@ export class JournalDamagedError extends Error {
  * The version named by a file's first bytes, or null when they are not a journal's header.
  * `first`: at least the header's length of the file's bytes (fewer when the file is shorter).
  */
-export function journalVersionOf(first: Buffer): number | null {
+function journalVersionOf(first: Buffer): number | null {
   const text = first.toString('latin1');
   const match = /^mluvii-state journal v(\d{1,6})\n/.exec(text);
   return match === null ? null : Number(match[1]);
@@ -93,7 +93,7 @@ function validFrameAt(fd: number, offset: number, size: number): boolean {
 }
 
 /** The offset of the first valid frame at or after `from`, or null. Searches for payload starts, then checks each candidate. */
-export function findNextFrame(fd: number, from: number, size: number): number | null {
+function findNextFrame(fd: number, from: number, size: number): number | null {
   const WINDOW = 1024 * 1024;
   const window = Buffer.allocUnsafe(WINDOW + PAYLOAD_START.length);
   for (let base = from + FRAME_HEADER; base < size; base += WINDOW) {

@@ -6,8 +6,8 @@
 import type { Tracker } from '../../tracker/createTracker.js';
 import type { AnomalyKind, SessionStatus } from '../../types.js';
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
 
 const SESSION_STATUSES = new Set<string>(['created', 'queued', 'active', 'ended', 'after-call-work', 'closed']);
 
