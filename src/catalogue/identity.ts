@@ -185,3 +185,9 @@ function sameJson(a: unknown, b: unknown): boolean {
   if (aKeys.length !== Object.keys(b).length) return false;
   return aKeys.every((key) => Object.hasOwn(b, key) && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
+
+/**
+ * A stream id's 32-bit hash (never 0): what the retired-stream set and the journal's stream index
+ * key on, confirmed against the records themselves where a collision would matter.
+ */
+export const streamKeyOf = (stream: string): number => finish(hashText(FNV_BASIS, stream));

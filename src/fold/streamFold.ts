@@ -65,6 +65,17 @@ export class SortTimeColumn {
     }
     this.times[slot] = time;
   }
+
+  /** Moves each time to the slot `slotMap` gives (-1: dropped), for a compacted log of `length` slots. */
+  remap(slotMap: Int32Array, length: number): void {
+    const old = this.times;
+    this.times = new Float64Array(Math.max(1024, Math.ceil(length * 1.25)));
+    const upTo = Math.min(old.length, slotMap.length);
+    for (let slot = 0; slot < upTo; slot++) {
+      const moved = slotMap[slot]!;
+      if (moved >= 0) this.times[moved] = old[slot]!;
+    }
+  }
 }
 
 interface Checkpoint<State> { index: number; state: State }
@@ -105,7 +116,10 @@ export class StreamFold<State> {
   /** `[id]`, frozen: what an ingest result names as the streams it touched, made once per stream. */
   readonly ids: readonly string[];
 
-  constructor(readonly id: string, readonly folder: Folder<State>, private readonly log: EventSource, private readonly sortTimes: SortTimeColumn) {
+  /** Latest receive time (epoch ms) of the stream's events: how long it has been idle, for retirement. */
+  lastReceivedAt = -Infinity;
+
+  constructor(readonly id: string, readonly folder: Folder<State>, private log: EventSource, private readonly sortTimes: SortTimeColumn) {
     this.ids = Object.freeze([id]);
     this.state = folder.initialState();
   }
@@ -266,6 +280,16 @@ export class StreamFold<State> {
     this.state = state;
     this.maybeCheckpoint();
     return { changes, refolded };
+  }
+
+  /**
+   * Moves the stream to a compacted log: `slotMap` gives each old slot its new one (the
+   * relative order of slots, which breaks ties of equal time and rank, is kept by compaction).
+   */
+  moveTo(log: EventSource, slotMap: Int32Array): void {
+    for (let i = 0; i < this.slots.length; i++) this.slots[i] = slotMap[this.slots[i]!]!;
+    if (this.anomalies !== null) this.anomalies = new Map([...this.anomalies].map(([slot, list]) => [slotMap[slot]!, list]));
+    this.log = log;
   }
 
   /** Each event with the state after it, folded afresh (for timelines; not on the hot path). */

@@ -4,9 +4,10 @@
  * Nothing is dropped: a tracker rebuilt from a store reproduces the same views and anomalies.
  */
 import type { PackedLog } from './packedLog.js';
-import type { NewStoreRecord, StoreRecord } from './records.js';
+import type { StreamId } from '../types.js';
+import type { ArchivedView, ArchiveQuery, NewStoreRecord, StoreRecord } from './records.js';
 
-export type { StoredEvent, DeadLetter, Redelivery, StoreRecord, NewStoreRecord } from './records.js';
+export type { StoredEvent, DeadLetter, Redelivery, StoreRecord, NewStoreRecord, ArchivedView, ArchiveQuery } from './records.js';
 
 /**
  * Storage of the tracker's log. Implementations: {@link createMemoryStore} (in process); durable
@@ -48,6 +49,26 @@ export class StoreUnavailableError extends Error {
     super(message, options);
     this.name = 'StoreUnavailableError';
   }
+}
+
+/**
+ * A store that reads one stream's records back without reading the whole log: a tracker over it
+ * retires finished streams from memory and brings them back from it on demand.
+ */
+export interface HistoryStore extends EventStore {
+  /**
+   * The records of `stream` in position order: its events and the re-deliveries of them (none:
+   * an empty list).
+   */
+  readStream(stream: StreamId): StoreRecord[] | Promise<StoreRecord[]>;
+  /** Keeps the final views of retired entities, for listings over time (see ArchivedView). */
+  archive?(views: readonly ArchivedView[]): void | Promise<void>;
+  /** Archived views matching `query`, the latest archived of each entity. */
+  archived?(query: ArchiveQuery): ArchivedView[] | Promise<ArchivedView[]>;
+}
+
+export function isHistoryStore(store: EventStore): store is HistoryStore {
+  return typeof (store as Partial<HistoryStore>).readStream === 'function';
 }
 
 /**

@@ -137,6 +137,34 @@ export class PackedLog {
     return slot;
   }
 
+  /**
+   * Appends a copy of the event in `slot` of `from` (a log of this process), bytes as they are,
+   * without decoding it; returns its slot here. What compacting a tracker's log is made of.
+   */
+  copyEvent(from: PackedLog, slot: number): number {
+    if (from.kinds[slot] !== EVENT) throw new RangeError(`slot ${slot} holds no event`);
+    const chunk = from.chunkOf[slot]!;
+    const start = from.offsets[slot]!;
+    // A record's bytes run to the next event's in its chunk, or to what the chunk has written.
+    let end = from.chunks[chunk]!.length;
+    for (let next = slot + 1; next < from.count; next++) {
+      if (from.kinds[next] !== EVENT) continue;
+      if (from.chunkOf[next] === chunk) end = from.offsets[next]!;
+      break;
+    }
+    const copy = this.take(from.position(slot), from.receivedAts[slot]!);
+    const bytes = this.writer();
+    this.kinds[copy] = EVENT;
+    this.typeCodes[copy] = from.typeCodes[slot]!;
+    this.chunkOf[copy] = this.chunks.length - 1;
+    this.offsets[copy] = bytes.length;
+    bytes.reserve(end - start);
+    bytes.bytes.set(from.chunks[chunk]!.bytes.subarray(start, end), bytes.length);
+    bytes.length += end - start;
+    this.count = copy + 1;
+    return copy;
+  }
+
   /** The next slot, with its position and receive time recorded; the caller counts it in. */
   private take(position: number, receivedAt: number): number {
     const slot = this.count;

@@ -7,15 +7,20 @@
  * shared store is followed by follower.ts. This module only wires them.
  */
 import { createMemoryStore } from '../store/createMemoryStore.js';
-import { isLoggedStore, isSharedStore, type StoreHealth, type StoreRecord } from '../store/eventStore.js';
+import { isHistoryStore, isLoggedStore, isSharedStore, type StoreHealth, type StoreRecord } from '../store/eventStore.js';
 import { createPackedLog } from '../store/packedLog.js';
 import { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from '../views/stalled.js';
 import type { Anomaly } from '../types.js';
 import { createDedupe } from './dedupe.js';
 import { createFollower } from './follower.js';
+import { createHistory } from './history.js';
+import { createHistoryQueries } from './historyQueries.js';
 import { createPicture } from './picture.js';
 import { createQueries } from './queries.js';
+import { createRetirement, DEFAULT_RETAIN_FOR_MS } from './retirement.js';
 import type { IngestOptions, IngestResult, Tracker, TrackerNotice, TrackerOptions, TrackerSnapshot } from './types.js';
+import type { ParseResult } from '../types.js';
+import type { AnyStream } from './picture.js';
 
 export type * from './types.js';
 
@@ -24,6 +29,9 @@ function toMs(receivedAt: IngestOptions['receivedAt'], clock: () => number): num
   if (typeof receivedAt === 'number') return receivedAt;
   return receivedAt instanceof Date ? receivedAt.getTime() : Date.parse(receivedAt);
 }
+
+/** Deliveries applied between two retirement checks (a check asks the clock and walks the streams). */
+const SWEEP_EVERY = 4096;
 
 /** A stalled anomaly's identity across sweeps: what it is about, and since when. */
 const stalledKey = (a: Anomaly) => `${a.stream}|${a.message}|${a.stalled?.since}`;
@@ -49,7 +57,15 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const log = isLoggedStore(store) ? store.log : createPackedLog();
   const dedupe = createDedupe(log, options.parse);
   const picture = createPicture(log, !isLoggedStore(store), dedupe);
-  const queries = createQueries(picture, clock, thresholds);
+  // Retirement needs a store to bring streams back from; a shared store's followers do not retire (yet).
+  const retainFor = isHistoryStore(store) && !isSharedStore(store) ? options.retainFor ?? DEFAULT_RETAIN_FOR_MS : Infinity;
+  const retirement = createRetirement(picture, dedupe, retainFor);
+  const historyStore = isHistoryStore(store) ? store : null;
+  const history = historyStore === null ? null : createHistory(picture, retirement, historyStore);
+  const queries = createQueries(picture, clock, thresholds, retirement.counts);
+  /** Applies until the next retirement check, and the latest receive time applied (a capture's clock). */
+  let untilSweep = SWEEP_EVERY;
+  let latestReceivedAt = -Infinity;
   const listeners = new Set<(notice: TrackerNotice) => void>();
   /** Settles when every append issued so far has been applied (async stores). */
   let applied: Promise<void> = Promise.resolve();
@@ -66,10 +82,29 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
   }
 
+  /**
+   * Retires what has finished and idled for `retainFor`, by the later of the clock and the latest
+   * receive time applied (a replayed capture runs on its own time); archives their final views.
+   */
+  function retire(): number {
+    if (history === null || retainFor === Infinity) return 0;
+    const due = retirement.due(Math.max(clock(), latestReceivedAt));
+    if (due.length === 0) return 0;
+    archive(due);
+    retirement.retire(due);
+    history.retired(due);
+    return due.length;
+  }
+
   /** Applies a stored record and tells whoever waits or listens. */
   function finish(record: StoreRecord): IngestResult {
     const result = picture.apply(record);
     dedupe.settled(record);
+    if (record.receivedAt > latestReceivedAt) latestReceivedAt = record.receivedAt;
+    if (--untilSweep === 0) {
+      untilSweep = SWEEP_EVERY;
+      retire();
+    }
     if (following !== null) following.settle(result);
     if (listeners.size > 0) {
       for (const stream of result.streams) notify({ type: 'state-changed', stream, position: record.position });
@@ -95,6 +130,49 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     }
   }
 
+  /** Decides, stores and folds a parsed delivery. */
+  function admit(parsed: ParseResult, ingestOptions: IngestOptions | undefined): Promise<IngestResult> {
+    try {
+      // No default `{}`: an object allocated per call when, as usual, no options are given.
+      const receivedAt = toMs(ingestOptions?.receivedAt, clock);
+      const naming = ingestOptions?.receivedAt === undefined ? undefined : receivedAt;
+      const { record, text } = dedupe.decide(parsed, receivedAt, ingestOptions?.source ?? null, naming);
+      // A shared store decides the order: fold what the log says, when the log says it.
+      if (following !== null) return (store.append(record, text) as Promise<StoreRecord>).then((stored) => following.resultOf(stored.position));
+      const appended = store.append(record, text);
+      // A synchronous store (in memory) needs no async machinery per event.
+      if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));
+      const identity = dedupe.mark(record, naming);
+      // Its stream must not retire while the delivery is on its way to the fold.
+      const stream = record.kind === 'event' ? record.event.stream : null;
+      if (stream !== null) retirement.inFlight(stream, 1);
+      // Apply in position order, whatever order the store acknowledges in.
+      const result = Promise.all([applied, appended]).then(([, stored]) => {
+        if (stream !== null) retirement.inFlight(stream, -1);
+        return finish(stored);
+      }, (error: unknown) => {
+        if (stream !== null) retirement.inFlight(stream, -1);
+        dedupe.unmark(identity);
+        throw error;
+      });
+      applied = result.then(() => undefined, () => undefined);
+      return result;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Archives the final views of retired streams, when the store keeps an archive. */
+  function archive(retired: readonly AnyStream[]): void {
+    if (historyStore?.archive === undefined) return;
+    const views = retired.flatMap(historyQueries.archivedViewOf);
+    if (views.length === 0) return;
+    const done = historyStore.archive(views);
+    if (done instanceof Promise) done.catch((error: unknown) => notify({ type: 'archive-failed', message: (error as Error).message, error }));
+  }
+
+  const historyQueries = createHistoryQueries(picture, queries, history, historyStore);
+
   return {
     store,
     ready: following?.ready ?? Promise.resolve(),
@@ -114,28 +192,24 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
     ingest(body, ingestOptions) {
       try {
-        // No default `{}`: an object allocated per call when, as usual, no options are given.
-        const receivedAt = toMs(ingestOptions?.receivedAt, clock);
-        const naming = ingestOptions?.receivedAt === undefined ? undefined : receivedAt;
-        const { record, text } = dedupe.decide(body, receivedAt, ingestOptions?.source ?? null, naming);
-        // A shared store decides the order: fold what the log says, when the log says it.
-        if (following !== null) return (store.append(record, text) as Promise<StoreRecord>).then((stored) => following.resultOf(stored.position));
-        const appended = store.append(record, text);
-        // A synchronous store (in memory) needs no async machinery per event.
-        if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));
-        const identity = dedupe.mark(record, naming);
-        // Apply in position order, whatever order the store acknowledges in.
-        const result = Promise.all([applied, appended]).then(([, stored]) => finish(stored), (error: unknown) => {
-          dedupe.unmark(identity);
-          throw error;
-        });
-        applied = result.then(() => undefined, () => undefined);
-        return result;
+        const parsed = dedupe.parse(body);
+        // An event for a retired stream (a late submission, a retried delivery): the stream comes
+        // back from the store first, so it is folded, and deduplicated, against all it holds.
+        if (parsed.ok && history?.mayBeRetired(parsed.event.stream)) {
+          return history.bringBack(parsed.event.stream).then(() => admit(parsed, ingestOptions));
+        }
+        return admit(parsed, ingestOptions);
       } catch (error) {
         return Promise.reject(error);
       }
     },
 
+    findSession: historyQueries.findSession,
+    findEmailThread: historyQueries.findEmailThread,
+    findOperator: historyQueries.findOperator,
+    findTimeline: historyQueries.findTimeline,
+    findSessions: historyQueries.findSessions,
+    retire,
     session: queries.session,
     sessions: queries.sessions,
     operator: queries.operator,

@@ -10,12 +10,14 @@ import { getIdentity, identityKeyOf, sameContent } from '../catalogue/identity.j
 import { parseWebhook } from '../catalogue/parseWebhook.js';
 import type { NewStoreRecord, StoreRecord, StoredEvent } from '../store/eventStore.js';
 import type { PackedLog } from '../store/packedLog.js';
-import type { NormalizedEvent, ParseOptions, RawBody } from '../types.js';
+import type { NormalizedEvent, ParseOptions, ParseResult, RawBody } from '../types.js';
 import { IdentityIndex } from './identityIndex.js';
 
 const USER_STATUS_CHANGED = typeCodeOf('UserStatusChanged');
 
-export function createDedupe(log: PackedLog, parseOptions: ParseOptions | undefined) {
+export function createDedupe(initialLog: PackedLog, parseOptions: ParseOptions | undefined) {
+  /** The tracker's log (replaced when it is compacted). */
+  let log = initialLog;
   /** Identity key -> slot of the accepted event that holds it. */
   const identities = new IdentityIndex();
   /**
@@ -63,12 +65,15 @@ export function createDedupe(log: PackedLog, parseOptions: ParseOptions | undefi
   return {
     appliedHolder,
 
+    /** Validates and normalizes a body (the tracker's parse options). */
+    parse: (body: RawBody): ParseResult => parseWebhook(body, parseOptions),
+
     /**
-     * Decides what a delivery is, without changing anything yet; `text` is the body to persist.
-     * `naming`: the receive time the caller gave (a capture's envelope), which names a delivery.
+     * Decides what a parsed delivery is, without changing anything yet; `text` is the body to
+     * persist. `naming`: the receive time the caller gave (a capture's envelope), which names a
+     * delivery.
      */
-    decide(body: RawBody, receivedAt: number, source: string | null, naming: number | undefined): { record: NewStoreRecord; text: string | null } {
-      const parsed = parseWebhook(body, parseOptions);
+    decide(parsed: ParseResult, receivedAt: number, source: string | null, naming: number | undefined): { record: NewStoreRecord; text: string | null } {
       if (!parsed.ok) return { record: { kind: 'dead-letter', position: 0, receivedAt, source, raw: parsed.raw, error: parsed.error }, text: null };
       const { event } = parsed;
       const key = keyOf(event, naming);
@@ -76,7 +81,10 @@ export function createDedupe(log: PackedLog, parseOptions: ParseOptions | undefi
       if (holder !== undefined) {
         const conflicting = sameContent(holder.event, event) ? null : event;
         return {
-          record: { kind: 'redelivery', position: 0, receivedAt, source, originalPosition: holder.position, identity: getIdentity(event, naming)!, conflicting },
+          record: {
+            kind: 'redelivery', position: 0, receivedAt, source, originalPosition: holder.position, identity: getIdentity(event, naming)!,
+            conflicting, stream: holder.event.stream,
+          },
           text: conflicting === null ? null : parsed.text,
         };
       }
@@ -91,6 +99,19 @@ export function createDedupe(log: PackedLog, parseOptions: ParseOptions | undefi
     index(event: NormalizedEvent, receivedAt: number, slot: number): void {
       const key = keyOf(event, receivedAt);
       if (key !== 0) identities.add(key, slot);
+    },
+
+    /** Forgets the identity of the applied event in `slot` (its stream retires). */
+    forget(slot: number): void {
+      const event = log.event(slot);
+      const key = keyOf(event, log.receivedAt(slot));
+      if (key !== 0) identities.remove(key, slot);
+    },
+
+    /** Follows the tracker's log to its compacted form (`slotMap`: old slot -> new, -1 dropped). */
+    moveTo(compacted: PackedLog, slotMap: Int32Array): void {
+      identities.remap(slotMap);
+      log = compacted;
     },
 
     /** Marks an event appended but not yet stored; returns its identity (null: none), for `unmark`. */

@@ -43,6 +43,53 @@ export class IdentityIndex {
     this.size++;
   }
 
+  /**
+   * Forgets that `slot` holds an identity with `key` (its stream retired). Backward-shift
+   * deletion: later entries of the probe run move up into the hole, so lookups never need
+   * tombstones and the table does not fill with dead entries over months.
+   */
+  remove(key: number, slot: number): void {
+    const { table } = this;
+    const mask = this.capacity - 1;
+    let i = key & mask;
+    while (table[2 * i] !== 0 && !(table[2 * i] === key && table[2 * i + 1] === slot)) i = (i + 1) & mask;
+    if (table[2 * i] === 0) return;
+    this.size--;
+    for (let j = (i + 1) & mask; table[2 * j] !== 0; j = (j + 1) & mask) {
+      const home = table[2 * j]! & mask;
+      // The entry at j may fill the hole at i only if its home is not cyclically in (i, j].
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        table[2 * i] = table[2 * j]!;
+        table[2 * i + 1] = table[2 * j + 1]!;
+        i = j;
+      }
+    }
+    table[2 * i] = 0;
+    table[2 * i + 1] = 0;
+  }
+
+  /** Every entry's key (with repeats), in table order. */
+  keys(): number[] {
+    const found: number[] = [];
+    for (let i = 0; i < this.table.length; i += 2) if (this.table[i] !== 0) found.push(this.table[i]!);
+    return found;
+  }
+
+  /** Moves every entry to the slot `slotMap` gives it (a compacted log); -1 in the map drops it. */
+  remap(slotMap: Int32Array): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length);
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i] === 0) continue;
+      const slot = slotMap[old[i + 1]!]!;
+      if (slot >= 0) {
+        this.put(old[i]!, slot);
+        this.size++;
+      }
+    }
+  }
+
   private put(key: number, slot: number): void {
     const { table } = this;
     const mask = this.capacity - 1;

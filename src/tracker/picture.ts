@@ -79,7 +79,9 @@ function deliveryAnomaly(kind: AnomalyKind, message: string, record: StoreRecord
  * Creates an empty picture over `log` (the store's own log, or the tracker's copy when `ownLog`:
  * then `apply` appends each event to it).
  */
-export function createPicture(log: PackedLog, ownLog: boolean, dedupe: Dedupe) {
+export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: Dedupe) {
+  /** The events of the hot streams (a tracker's own log is replaced when compacted; see retirement.ts). */
+  let log = initialLog;
   const streams = new Map<StreamId, AnyStream>();
   /** Where the streams keep their events' sort times, by slot of `log`. */
   const sortTimes = new SortTimeColumn();
@@ -106,6 +108,11 @@ export function createPicture(log: PackedLog, ownLog: boolean, dedupe: Dedupe) {
   let unknownStreams = 0;
   /** While re-reading a store from a snapshot: its anomalies by position. */
   let restoring: Map<number, ProcessAnomaly[]> | null = null;
+  /**
+   * While bringing a retired stream back from the store: its records were counted when they
+   * first arrived, and the anomalies they raise were told then; only the state is rebuilt.
+   */
+  let reloading = false;
   let lastPosition = 0;
 
   /** The stream of `event`, created when it is the stream's first. */
@@ -174,12 +181,12 @@ export function createPicture(log: PackedLog, ownLog: boolean, dedupe: Dedupe) {
   function applyOther(record: Exclude<StoreRecord, { kind: 'event' }>): IngestResult {
     const { position } = record;
     if (record.kind === 'dead-letter') {
-      counts.rejected++;
+      if (!reloading) counts.rejected++;
       const anomaly = deliveryAnomaly('invalid-payload', record.error.message, record, null, { eventType: record.error.eventType, error: record.error });
       deliveryAnomalies.push(anomaly);
       return { outcome: 'rejected', position, eventType: record.error.eventType, streams: NONE, raised: [anomaly], resolved: NONE, error: record.error };
     }
-    counts.duplicates++;
+    if (!reloading) counts.duplicates++;
     // A log that names a re-delivery before its original (a store bug) still yields an anomaly.
     const event = record.conflicting ?? dedupe.appliedHolder(identityKeyOfText(record.identity), record.identity)?.event ?? null;
     const anomaly = record.conflicting === null
@@ -192,26 +199,29 @@ export function createPicture(log: PackedLog, ownLog: boolean, dedupe: Dedupe) {
   /** Applies one store record to the picture. */
   function apply(record: StoreRecord): IngestResult {
     const { position } = record;
-    lastPosition = position;
-    counts.deliveries++;
+    if (!reloading) {
+      lastPosition = position;
+      counts.deliveries++;
+    }
     if (record.kind !== 'event') return applyOther(record);
     const { event } = record;
     const slot = ownLog ? log.append(record) : log.slotOf(position);
     dedupe.index(event, record.receivedAt, slot);
     const stream = streamOf(event);
+    if (record.receivedAt > stream.lastReceivedAt) stream.lastReceivedAt = record.receivedAt;
     const awaitedBefore = awaitedBy(stream);
     const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
     if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
-    counts.refolded += inserted.refolded;
+    if (!reloading) counts.refolded += inserted.refolded;
     indexOperators(stream, event);
     let raised: Anomaly[] | null = null;
     let resolved: Anomaly[] | null = null;
     if (!event.known) {
-      counts.unknown++;
+      if (!reloading) counts.unknown++;
       const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record, event, { stream: stream.id });
       deliveryAnomalies.push(anomaly);
       (raised ??= []).push(anomaly);
-    } else {
+    } else if (!reloading) {
       counts.applied++;
     }
     if (inserted.outOfOrder) {
@@ -265,7 +275,43 @@ export function createPicture(log: PackedLog, ownLog: boolean, dedupe: Dedupe) {
     return { version: 2, position: lastPosition, streams: snapshotStreams };
   }
 
-  return { log, streams, deliveryAnomalies, anomalous, operatorSessions, operatorEmails, counts, apply, rebuild, snapshot, processAnomaly };
+  /**
+   * Applies records of retired streams read back from the store (in position order): their
+   * streams are rebuilt as they were, uncounted and untold (see `reloading`).
+   */
+  function reload(records: Iterable<StoreRecord>): void {
+    reloading = true;
+    try {
+      for (const record of records) apply(record);
+    } finally {
+      reloading = false;
+    }
+  }
+
+  /** Forgets a stream (retirement.ts decides which, and cleans the indexes). */
+  function forget(stream: AnyStream): void {
+    streams.delete(stream.id);
+    anomalous.delete(stream);
+    const id = stream.id;
+    const entry = entityIdOf(id) & (RECENT_STREAMS - 1);
+    if (recentStreams[entry] === stream) recentStreams[entry] = undefined;
+  }
+
+  /** Replaces the log by its compacted form (retirement.ts made it and moved the streams). */
+  function moveTo(compacted: PackedLog, slotMap: Int32Array): void {
+    sortTimes.remap(slotMap, compacted.length);
+    for (const stream of streams.values()) stream.moveTo(compacted, slotMap);
+    dedupe.moveTo(compacted, slotMap);
+    log = compacted;
+  }
+
+  return {
+    get log() {
+      return log;
+    },
+    ownLog, streams, deliveryAnomalies, anomalous, operatorSessions, operatorEmails, counts,
+    apply, rebuild, snapshot, processAnomaly, reload, forget, moveTo,
+  };
 }
 
 export type Picture = ReturnType<typeof createPicture>;

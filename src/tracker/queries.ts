@@ -13,6 +13,7 @@ import type { StreamFold } from '../fold/streamFold.js';
 import { findStalled, type StalledThresholds } from '../views/stalled.js';
 import { buildEmailThreadView, buildOperatorView, buildSessionView, emailThreadStatus, iso } from '../views/views.js';
 import type { Anomaly, AnomalyKind, EmailThreadStatus, EmailThreadView, OperatorView, SessionStatus, SessionView, StreamId } from '../types.js';
+import type { RetiredCounts } from './retirement.js';
 import { awaitedAnomaly, awaitedBy, entityIdOf, NONE, SEVERITY, type AnyStream, type Picture } from './picture.js';
 import type { AnomalyFilter, EmailThreadFilter, OperatorFilter, PageFilter, SessionFilter, TimelineItem, TrackerStats } from './types.js';
 
@@ -32,8 +33,8 @@ const wants = <T>(filter: T | readonly T[] | undefined, value: T): boolean =>
 
 const byNumber = (a: number, b: number) => a - b;
 
-export function createQueries(picture: Picture, clock: () => number, thresholds: StalledThresholds) {
-  const { log, streams, operatorSessions, operatorEmails, deliveryAnomalies, anomalous } = picture;
+export function createQueries(picture: Picture, clock: () => number, thresholds: StalledThresholds, retired: RetiredCounts) {
+  const { streams, operatorSessions, operatorEmails, deliveryAnomalies, anomalous } = picture;
 
   const sessionView = (stream: AnyStream): SessionView =>
     buildSessionView(entityIdOf(stream.id), stream.state as SessionState, stream as StreamFold<SessionState>);
@@ -56,10 +57,10 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
     let since: number | null = null;
     for (let i = stream.slots.length - 1; i >= 0; i--) {
       const slot = stream.slots[i]!;
-      const event = log.event(slot);
+      const event = picture.log.event(slot);
       if (event.eventType !== 'UserStatusChanged') continue;
       if ((event.data as { status?: unknown }).status !== current) break;
-      since = log.receivedAt(slot);
+      since = picture.log.receivedAt(slot);
     }
     return since;
   }
@@ -78,6 +79,7 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
       const state = stream.state as EmailThreadState;
       if (emailThreadStatus(state) === 'assigned' && state.operatorUserId === userId) assignedEmailThreadIds.push(entityIdOf(stream.id));
     }
+    for (const threadId of retired.assignedEmailThreads.get(userId) ?? NONE) assignedEmailThreadIds.push(threadId);
     const presenceStream = streams.get(`operator:${userId}`);
     return buildOperatorView(userId, (presenceStream?.state ?? null) as PresenceState | null, {
       activeSessionIds: activeSessionIds.sort(byNumber),
@@ -86,8 +88,10 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
     }, presenceStream === undefined ? null : statusSinceOf(presenceStream));
   }
 
-  function knownOperatorIds(): number[] {
+  /** Operators the hot set makes known (`withRetired`: and those known from retired streams). */
+  function knownOperatorIds(withRetired = false): number[] {
     const ids = new Set<number>(operatorEmails.keys());
+    if (withRetired) for (const id of retired.operators) ids.add(id);
     for (const [userId, sessionStreams] of operatorSessions) if (sessionStreams.some((stream) => participatesIn(stream, userId))) ids.add(userId);
     for (const id of streams.keys()) if (id.startsWith('operator:')) ids.add(entityIdOf(id));
     return [...ids].sort(byNumber);
@@ -128,6 +132,14 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
   return {
     stalledAnomalies,
 
+    /** Whether a session's view answers a listing's filter (an archived view, which has no stream). */
+    matchesSession(view: SessionView, filter: SessionFilter): boolean {
+      return wants(filter.status, view.status)
+        && (filter.tenantId === undefined || view.tenantId === filter.tenantId)
+        && (filter.channel === undefined || view.channel === filter.channel)
+        && (filter.operator === undefined || view.operators.some((p) => p.userId === filter.operator));
+    },
+
     session(id: number): SessionView | null {
       const stream = streams.get(`session:${id}`);
       return stream === undefined ? null : sessionView(stream);
@@ -149,7 +161,8 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
     },
 
     operator(userId: number): OperatorView | null {
-      const known = (operatorSessions.get(userId) ?? NONE).some((stream) => participatesIn(stream, userId)) || operatorEmails.has(userId) || streams.has(`operator:${userId}`);
+      const known = (operatorSessions.get(userId) ?? NONE).some((stream) => participatesIn(stream, userId)) || operatorEmails.has(userId)
+        || streams.has(`operator:${userId}`) || retired.operators.has(userId);
       return known ? operatorView(userId) : null;
     },
 
@@ -190,6 +203,7 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
     timeline(streamId: StreamId): TimelineItem[] {
       const stream = streams.get(streamId);
       if (stream === undefined) return [];
+      const { log } = picture;
       const delivery = deliveryAnomalies.filter((a) => a.stream === streamId);
       const items: TimelineItem[] = [];
       let count = 0;
@@ -228,15 +242,22 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
         } else if (stream.id.startsWith('email:')) emailThreadsByStatus[emailThreadStatus(stream.state as EmailThreadState)]++;
       }
       for (const a of deliveryAnomalies) count(a.kind);
+      // Retired streams count as they were when they left memory.
+      for (const [kind, n] of Object.entries(retired.anomaliesByKind)) count(kind as AnomalyKind, n);
+      signalOnlySessions += retired.signalOnlySessions;
+      for (const status of Object.keys(sessionsByStatus) as SessionStatus[]) sessionsByStatus[status] += retired.sessionsByStatus[status];
+      for (const status of Object.keys(emailThreadsByStatus) as EmailThreadStatus[]) emailThreadsByStatus[status] += retired.emailThreadsByStatus[status];
       for (const stream of anomalous) for (const list of stream.anomalies?.values() ?? []) for (const a of list) count(a.kind);
       const anomaliesByKind: Partial<Record<AnomalyKind, number>> = {};
       for (const kind of Object.keys(SEVERITY) as AnomalyKind[]) if ((counted[kind] ?? 0) > 0) anomaliesByKind[kind] = counted[kind]!;
       const { counts } = picture;
       return freeze({
         deliveries: counts.deliveries, applied: counts.applied, duplicates: counts.duplicates, rejected: counts.rejected,
-        unknown: counts.unknown, streams: streams.size, sessionsByStatus, emailThreadsByStatus,
-        operators: knownOperatorIds().length, signalOnlySessions, anomaliesByKind, refoldedEvents: counts.refolded,
+        unknown: counts.unknown, streams: streams.size + retired.streams, sessionsByStatus, emailThreadsByStatus,
+        operators: knownOperatorIds(true).length, signalOnlySessions, anomaliesByKind, refoldedEvents: counts.refolded,
       }, true);
     },
   };
 }
+
+export type Queries = ReturnType<typeof createQueries>;

@@ -22,6 +22,15 @@ export interface TrackerOptions {
   readonly stalledAfter?: Partial<StalledThresholds>;
   /** Body limits passed to {@link parseWebhook}. */
   readonly parse?: ParseOptions;
+  /**
+   * How long (ms) a finished stream stays in memory after its last event: a closed session, an
+   * e-mail thread or an operator's presence idle that long retires, to come back from the store
+   * when asked for (`findSession`, ...) or when an event for it arrives. Default 24 h (after-call
+   * work, recordings and call-script submissions follow a session's end by minutes to hours).
+   * `Infinity`: never. Needs a store that reads streams back (memory, journal); ignored over a
+   * shared store.
+   */
+  readonly retainFor?: number;
 }
 
 export interface IngestOptions {
@@ -57,7 +66,9 @@ export type TrackerNotice =
    * the tracker's views lag the log until a retry, `retryInMs` from now, succeeds. Ingests
    * waiting for their fold settle once it does.
    */
-  | { readonly type: 'follow-failed'; readonly message: string; readonly error: unknown; readonly retryInMs: number };
+  | { readonly type: 'follow-failed'; readonly message: string; readonly error: unknown; readonly retryInMs: number }
+  /** The store could not archive retired views: listings over time miss them until they retire again. */
+  | { readonly type: 'archive-failed'; readonly message: string; readonly error: unknown };
 
 /** A page of a listing, in id order: the entities with ids above `after`, at most `limit` of them. */
 export interface PageFilter {
@@ -74,6 +85,14 @@ export interface SessionFilter extends PageFilter {
   readonly tenantId?: number;
   readonly channel?: string;
 }
+/** A listing over memory and the archive of retired sessions (`Tracker.findSessions`). */
+export interface SessionHistoryFilter extends SessionFilter {
+  /** Only sessions closed at or after this instant (epoch ms, Date or ISO). */
+  readonly closedFrom?: number | Date | string;
+  /** Only sessions closed before this instant. */
+  readonly closedTo?: number | Date | string;
+}
+
 export interface OperatorFilter extends PageFilter {
   readonly status?: string;
   readonly availability?: string;
@@ -146,6 +165,18 @@ export interface Tracker {
   anomalies(filter?: AnomalyFilter): Anomaly[];
   timeline(stream: StreamId): TimelineItem[];
   stats(): TrackerStats;
+  /** `session`, reaching retired sessions too (read back from the store). */
+  findSession(id: number): Promise<SessionView | null>;
+  /** `emailThread`, reaching retired threads too. */
+  findEmailThread(id: number): Promise<EmailThreadView | null>;
+  /** `operator`, with a retired presence read back from the store. */
+  findOperator(userId: number): Promise<OperatorView | null>;
+  /** `timeline`, reaching retired streams too. */
+  findTimeline(stream: StreamId): Promise<TimelineItem[]>;
+  /** `sessions` over memory and the store's archive of retired sessions, optionally by close time. */
+  findSessions(filter?: SessionHistoryFilter): Promise<SessionView[]>;
+  /** Retires what has finished and idled for `retainFor` now (also done every few thousand deliveries); returns how many. */
+  retire(): number;
   /** Calls `listener` for every state change and anomaly raised or resolved. Returns unsubscribe. */
   subscribe(listener: (notice: TrackerNotice) => void): () => void;
   /**

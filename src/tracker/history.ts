@@ -1,0 +1,74 @@
+/**
+ * The tracker's history: which streams have retired (retirement.ts) and bringing one back from
+ * the store when it is asked for or an event for it arrives. A retired stream is read back with
+ * `readStream` (its events and their re-deliveries, in position order) and rebuilt by the same
+ * fold, so it comes back exactly as it left.
+ */
+import { streamKeyOf } from '../catalogue/identity.js';
+import type { HistoryStore } from '../store/eventStore.js';
+import type { StreamId } from '../types.js';
+import { IdentityIndex } from './identityIndex.js';
+import type { AnyStream, Picture } from './picture.js';
+import type { Retirement } from './retirement.js';
+
+export function createHistory(picture: Picture, retirement: Retirement, store: HistoryStore) {
+  /**
+   * 32-bit keys of the retired streams (4 to 8 bytes each, not their ids): a key found here is
+   * confirmed by reading the store, which answers nothing for a collision.
+   */
+  const retired = new IdentityIndex();
+  /** Streams being read back, so that concurrent askers share one read. */
+  const reading = new Map<StreamId, Promise<AnyStream | null>>();
+
+  async function readBack(id: StreamId, key: number): Promise<AnyStream | null> {
+    const records = await store.readStream(id);
+    // Another reader may have brought it back meanwhile (a snapshot restore, a late apply).
+    const present = picture.streams.get(id);
+    if (present !== undefined) return present;
+    picture.reload(records);
+    const stream = picture.streams.get(id) ?? null;
+    if (stream !== null) {
+      retirement.restored(stream);
+      retired.remove(key, 1);
+    }
+    return stream;
+  }
+
+  return {
+    /** Notes that `streams` have retired. */
+    retired(streams: readonly AnyStream[]): void {
+      for (const stream of streams) retired.add(streamKeyOf(stream.id), 1);
+    },
+
+    /** Whether `id` may have retired (false: it is in memory, or was never seen). */
+    mayBeRetired(id: StreamId): boolean {
+      return !picture.streams.has(id) && retired.next(streamKeyOf(id)) >= 0;
+    },
+
+    /** The stream `id`, brought back from the store if it retired; null when there is none. */
+    bringBack(id: StreamId): Promise<AnyStream | null> {
+      const present = picture.streams.get(id);
+      if (present !== undefined) return Promise.resolve(present);
+      const key = streamKeyOf(id);
+      if (retired.next(key) < 0) return Promise.resolve(null);
+      let pending = reading.get(id);
+      if (pending === undefined) {
+        pending = readBack(id, key).finally(() => reading.delete(id));
+        reading.set(id, pending);
+      }
+      return pending;
+    },
+
+    /** The retired streams' keys, for a snapshot. */
+    keys(): number[] {
+      return retired.keys();
+    },
+
+    /** Restores the retired streams' keys from a snapshot. */
+    restoreKeys(keys: readonly number[]): void {
+      for (const key of keys) retired.add(key, 1);
+    },
+  };
+}
+
+export type History = ReturnType<typeof createHistory>;

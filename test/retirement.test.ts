@@ -1,0 +1,130 @@
+/**
+ * Retirement is invisible except in memory: a tracker that retires finished streams answers
+ * every view, anomaly, timeline and stat like one that never retires, through late events and
+ * re-deliveries to retired streams.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createMemoryStore, createTracker, type EventStore, type Tracker } from 'mluvii-state';
+import { generateStream } from '../src/generate/generateStream.js';
+
+const HOUR = 3_600_000;
+
+interface Delivery { readonly body: string; readonly receivedAt: number }
+
+/**
+ * A generated multi-day capture with faults, plus late arrivals: some deliveries moved to after
+ * everything else (a next-day submission) and some repeated there (a retry days later).
+ */
+const capture = fc.record({
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+  sessions: fc.integer({ min: 3, max: 12 }),
+  days: fc.integer({ min: 1, max: 3 }),
+  moved: fc.array(fc.nat(), { maxLength: 4 }),
+  repeated: fc.array(fc.nat(), { maxLength: 4 }),
+}).map(({ seed, sessions, days, moved, repeated }) => {
+  const { lines } = generateStream({ seed, sessions, days, anomalies: 0.1, envelope: true });
+  const deliveries: Delivery[] = lines.map((line) => {
+    const { receivedAt, body } = JSON.parse(line) as { receivedAt: string; body: unknown };
+    return { body: JSON.stringify(body), receivedAt: Date.parse(receivedAt) };
+  });
+  const end = deliveries.at(-1)!.receivedAt;
+  const late = new Set(moved.map((i) => i % deliveries.length));
+  const kept = deliveries.filter((_, i) => !late.has(i));
+  let at = end + 2 * 24 * HOUR;
+  for (const i of late) kept.push({ body: deliveries[i]!.body, receivedAt: (at += 60_000) });
+  for (const i of repeated) kept.push({ body: deliveries[i % deliveries.length]!.body, receivedAt: (at += 60_000) });
+  return kept;
+});
+
+/** Every stream the deliveries name. */
+function streamsOf(deliveries: readonly Delivery[]): string[] {
+  const ids = new Set<string>();
+  for (const { body } of deliveries) {
+    const data = (JSON.parse(body) as { data?: Record<string, unknown> }).data ?? {};
+    for (const [key, prefix] of [['sessionId', 'session:'], ['id', 'session:'], ['emailThreadId', 'email:'], ['userId', 'operator:']] as const) {
+      if (typeof data[key] === 'number') ids.add(`${prefix}${data[key]}`);
+    }
+  }
+  return [...ids].sort();
+}
+
+async function feed(deliveries: readonly Delivery[], tracker: Tracker, retireEvery: number): Promise<Tracker> {
+  let n = 0;
+  for (const { body, receivedAt } of deliveries) {
+    await tracker.ingest(body, { receivedAt });
+    if (++n % retireEvery === 0) tracker.retire();
+  }
+  return tracker;
+}
+
+/** What a user can see of `streams` through the async look-ups, and the counters. */
+async function everything(tracker: Tracker, streams: readonly string[]) {
+  const seen: Record<string, unknown> = {};
+  for (const stream of streams) {
+    const id = Number(stream.slice(stream.indexOf(':') + 1));
+    const view = stream.startsWith('session:') ? await tracker.findSession(id)
+      : stream.startsWith('email:') ? await tracker.findEmailThread(id) : await tracker.findOperator(id);
+    seen[stream] = { view, timeline: await tracker.findTimeline(stream) };
+  }
+  return seen;
+}
+
+const noStalled = (t: Tracker) => t.anomalies().filter((a) => a.kind !== 'stalled');
+
+describe('retirement', () => {
+  it('property: a retiring tracker answers like one that never retires (views, timelines, anomalies, stats)', async () => {
+    await fc.assert(fc.asyncProperty(
+      capture,
+      fc.constantFrom(60_000, HOUR, 6 * HOUR, 24 * HOUR),
+      fc.integer({ min: 1, max: 50 }),
+      async (deliveries, retainFor, retireEvery) => {
+        const clock = () => 0; // retirement runs on the capture's own receive times
+        const never = await feed(deliveries, createTracker({ clock, retainFor: Infinity }), retireEvery);
+        const retiring = await feed(deliveries, createTracker({ clock, retainFor }), retireEvery);
+        retiring.retire();
+        expect(retiring.stats()).toEqual(never.stats());
+        // The synchronous anomalies are those of what is in memory, the same as never retiring.
+        const hot = new Set(retiring.anomalies().map((a) => a.stream));
+        expect(noStalled(retiring)).toEqual(noStalled(never).filter((a) => a.stream === null || hot.has(a.stream)));
+        const streams = streamsOf(deliveries);
+        expect(await everything(retiring, streams)).toEqual(await everything(never, streams));
+        expect(await retiring.findSessions()).toEqual(never.sessions());
+      },
+    ), { numRuns: 60 });
+  });
+
+  it('retires closed sessions after retainFor, and brings one back for a late event, raising what a never-retiring tracker raises', async () => {
+    const store = createMemoryStore();
+    const t = createTracker({ store, clock: () => 0, retainFor: HOUR });
+    const at = Date.parse('2024-05-02T10:00:00Z');
+    const body = (eventType: string, data: Record<string, unknown>) => JSON.stringify({ eventType, data });
+    const session = (id: number) => ({ id, tenantId: 7, channel: 'Chat', source: 'Default' });
+    const ended = body('SessionEnded', { ...session(1), started: '2024-05-02T10:00:01Z', ended: '2024-05-02T10:05:00Z' });
+    await t.ingest(body('SessionCreated', session(1)), { receivedAt: at });
+    await t.ingest(body('SessionStarted', { ...session(1), started: '2024-05-02T10:00:01Z' }), { receivedAt: at + 1000 });
+    expect((await t.ingest(ended, { receivedAt: at + 300_000 })).outcome).toBe('applied');
+    expect(t.session(1)?.status).toBe('closed');
+    await t.ingest(body('SessionCreated', session(2)), { receivedAt: at + 2 * HOUR });
+    expect(t.retire()).toBe(1);
+    expect(t.session(1)).toBeNull();
+    expect(t.stats().sessionsByStatus.closed).toBe(1);
+    expect((await t.findSession(1))?.status).toBe('closed');
+    t.retire();
+    // A re-delivery to the retired session is a duplicate, not applied twice.
+    const again = await t.ingest(ended, { receivedAt: at + 3 * HOUR });
+    expect(again.outcome).toBe('duplicate');
+    t.retire();
+    // A late event before the end is inserted in place: out of order, and unexpected after the end.
+    const late = await t.ingest(body('SessionOperatorJoined', { ...session(1), userId: 2710, time: '2024-05-02T10:01:00Z' }), { receivedAt: at + 4 * HOUR });
+    expect(late.outcome).toBe('applied');
+    expect(late.raised.map((a) => a.kind)).toContain('out-of-order');
+    expect(t.session(1)?.eventCount).toBe(4);
+  });
+
+  it('keeps nothing retired without a store to bring it back from', async () => {
+    const store: EventStore = { append: (record) => ({ ...record, position: 1 }), read: () => [] };
+    const t = createTracker({ store, retainFor: 1 });
+    expect(t.retire()).toBe(0);
+  });
+});
