@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createMemoryStore, createTracker, type EventStore, type Tracker } from 'mluvii-state';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createJournalStore, createMemoryStore, createTracker, type EventStore, type Tracker } from 'mluvii-state';
 import { generateStream } from '../src/generate/generateStream.js';
 
 const HOUR = 3_600_000;
@@ -16,9 +19,9 @@ interface Delivery { readonly body: string; readonly receivedAt: number }
  * A generated multi-day capture with faults, plus late arrivals: some deliveries moved to after
  * everything else (a next-day submission) and some repeated there (a retry days later).
  */
-const capture = fc.record({
+const captureOf = (maxSessions: number) => fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
-  sessions: fc.integer({ min: 3, max: 12 }),
+  sessions: fc.integer({ min: 3, max: maxSessions }),
   days: fc.integer({ min: 1, max: 3 }),
   moved: fc.array(fc.nat(), { maxLength: 4 }),
   repeated: fc.array(fc.nat(), { maxLength: 4 }),
@@ -36,6 +39,7 @@ const capture = fc.record({
   for (const i of repeated) kept.push({ body: deliveries[i % deliveries.length]!.body, receivedAt: (at += 60_000) });
   return kept;
 });
+const capture = captureOf(12);
 
 /** Every stream the deliveries name. */
 function streamsOf(deliveries: readonly Delivery[]): string[] {
@@ -94,6 +98,44 @@ describe('retirement', () => {
     ), { numRuns: 60 });
   });
 
+  it('property: over a journal, through compaction and a restart from a snapshot, it answers like a tracker that never retires', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mluvii-retire-'));
+    let n = 0;
+    try {
+      await fc.assert(fc.asyncProperty(
+        captureOf(150),
+        fc.constantFrom(HOUR, 6 * HOUR, 24 * HOUR),
+        fc.double({ min: 0.2, max: 0.9, noNaN: true }),
+        async (deliveries, retainFor, restartAt) => {
+          const clock = () => 0;
+          const never = await feed(deliveries, createTracker({ clock, retainFor: Infinity }), 25);
+          const path = join(dir, `journal-${++n}`);
+          const cut = Math.floor(deliveries.length * restartAt);
+          let store = await createJournalStore({ path, fsync: 'none' });
+          const first = await feed(deliveries.slice(0, cut), createTracker({ store, clock, retainFor }), 25);
+          first.retire();
+          const saved = first.snapshot();
+          await store.writeSnapshot(saved);
+          // Deliveries after the snapshot: the restart folds them from the journal's tail.
+          const tail = Math.min(deliveries.length, cut + 20);
+          await feed(deliveries.slice(cut, tail), first, 25);
+          await store.close();
+          store = await createJournalStore({ path, fsync: 'none' });
+          expect(store.snapshot?.position).toBe(saved.position);
+          const restarted = await feed(deliveries.slice(tail), createTracker({ store, clock, retainFor }), 25);
+          restarted.retire();
+          expect(restarted.stats()).toEqual(never.stats());
+          const streams = streamsOf(deliveries);
+          expect(await everything(restarted, streams)).toEqual(await everything(never, streams));
+          expect(await restarted.findSessions()).toEqual(never.sessions());
+          await store.close();
+        },
+      ), { numRuns: 15 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('retires closed sessions after retainFor, and brings one back for a late event, raising what a never-retiring tracker raises', async () => {
     const store = createMemoryStore();
     const t = createTracker({ store, clock: () => 0, retainFor: HOUR });
@@ -126,5 +168,45 @@ describe('retirement', () => {
     const store: EventStore = { append: (record) => ({ ...record, position: 1 }), read: () => [] };
     const t = createTracker({ store, retainFor: 1 });
     expect(t.retire()).toBe(0);
+  });
+});
+
+describe('journal stream index', () => {
+  it('reads a stream back the same after its index is deleted (rebuilt from the journal), and after a torn tail past the snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mluvii-index-'));
+    try {
+      const path = join(dir, 'journal');
+      const { lines } = generateStream({ seed: 11, sessions: 60, days: 2, anomalies: 0.1, envelope: true });
+      let store = await createJournalStore({ path, fsync: 'none', indexRunEntries: 64 });
+      const t = createTracker({ store, clock: () => 0, retainFor: HOUR });
+      for (const line of lines) {
+        const { receivedAt, body } = JSON.parse(line) as { receivedAt: string; body: unknown };
+        await t.ingest(JSON.stringify(body), { receivedAt: Date.parse(receivedAt) });
+      }
+      t.retire();
+      await store.writeSnapshot(t.snapshot());
+      const streams = streamsOf(lines.map((line) => ({ body: JSON.stringify((JSON.parse(line) as { body: unknown }).body), receivedAt: 0 })));
+      const before = streams.map((s) => store.readStream(s));
+      const views = await everything(t, streams);
+      await store.close();
+
+      // One index file lost: it and those after it are rebuilt from the journal.
+      const { readdirSync } = await import('node:fs');
+      const runs = readdirSync(`${path}.index`).sort((a, b) => Number(a.split('-')[0]) - Number(b.split('-')[0]));
+      expect(runs.length).toBeGreaterThan(10);
+      rmSync(join(`${path}.index`, runs[Math.floor(runs.length / 2)]!));
+      // A torn tail after the snapshot: half a record appended by a crash.
+      const { appendFileSync } = await import('node:fs');
+      appendFileSync(path, Buffer.from([200, 0, 0, 0, 1, 2, 3]));
+      const warnings: string[] = [];
+      store = await createJournalStore({ path, fsync: 'none', indexRunEntries: 64, onWarning: (m) => warnings.push(m) });
+      expect(warnings.join()).toMatch(/torn tail/);
+      expect(streams.map((s) => store.readStream(s))).toEqual(before);
+      const restarted = createTracker({ store, clock: () => 0, retainFor: HOUR });
+      expect(await everything(restarted, streams)).toEqual(views);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -217,22 +217,6 @@ export class StreamFold<State> {
   }
 
   /**
-   * Puts an event in its place without folding it, with the anomalies a snapshot recorded for it
-   * (restoring from a snapshot: the state comes from the snapshot too, see `restoreState`).
-   */
-  restore(slot: number, event: NormalizedEvent, anomalies: ProcessAnomaly[] | null): InsertResult {
-    const index = this.place(slot, event);
-    this.setAnomalies(slot, anomalies);
-    return { outOfOrder: this.arrivedLate(index, event), changes: NO_CHANGES, refolded: 0 };
-  }
-
-  /** Sets the folded state after `restore`d entries. Without checkpoints, a later re-fold starts from the beginning. */
-  restoreState(state: State): void {
-    this.state = state;
-    this.checkpoints = null;
-  }
-
-  /**
    * Re-folds after an insertion at `index`, stopping where the old fold becomes valid again.
    * `inserted` is the new event, already decoded; the others are decoded from the log.
    */

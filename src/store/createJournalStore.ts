@@ -1,16 +1,22 @@
 /**
  * The embedded durable store: one append-only journal file holding every delivery (accepted
  * events as the body text mluvii sent, dead letters with their error, re-deliveries), each with
- * its global position and receive time. The file's header and framing are in journalFormat.ts.
- * A record's payload is a one-line JSON header, then for events (and conflicting re-deliveries)
- * a newline and the body text as delivered, unescaped: re-opening parses each body once, without
- * re-validating it (the CRC guards the bytes; the body was validated when it was appended).
+ * its global position and receive time. The file's header and framing are in journalFormat.ts,
+ * a record's payload in journalRecords.ts. Beside it: the stream index (`<journal>.index/`,
+ * journalIndex.ts), the tracker's snapshot (`<journal>.snapshot`) and the archive of retired
+ * entities' final views (`<journal>.views`, journalArchive.ts).
  *
- * Opening never destroys data. A file that is not a journal is refused, unchanged. A torn tail
- * (a last record cut short or failing its CRC, as a crash mid-append leaves it) is cut, and the
- * cut bytes are kept beside the journal (`<path>.torn-<offset>`), with a warning saying how many.
- * Damage followed by valid records is refused ({@link JournalDamagedError}):
- * `mluvii-state journal repair` moves it aside and keeps every valid record.
+ * It keeps no records in memory: a tracker over it keeps what is live, reads one stream back
+ * through the index (`readStream`) and, on start, reads the snapshot plus what it needs of the
+ * journal (`readFrom`) rather than all of history.
+ *
+ * Opening never destroys data. A file that is not a journal is refused, unchanged. Opening reads
+ * the part of the journal its index does not cover yet (the last few hundred thousand records at
+ * most). A torn tail there (a last record cut short or failing its CRC, as a crash mid-append
+ * leaves it) is cut, and the cut bytes are kept beside the journal (`<path>.torn-<offset>`), with
+ * a warning saying how many. Damage followed by valid records is refused
+ * ({@link JournalDamagedError}): `mluvii-state journal repair` moves it aside and keeps every
+ * valid record; `journal verify` checks the whole file.
  *
  * Appends are written at explicit offsets (the file is not opened for O_APPEND). A write or fsync
  * that fails (a full disk) is undone: the file is truncated back to where it was, the records
@@ -26,12 +32,14 @@
  * - `'none'`: the OS decides when to flush. Fastest; a power loss may lose more.
  */
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
-import type { ParseError } from '../types.js';
-import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
-import { StoreUnavailableError, type LoggedStore, type StoreHealth, type StoreRecord } from './eventStore.js';
-import { checkFileHeader, FILE_HEADER, frame, JournalDamagedError, walkJournal } from './journalFormat.js';
-import { createPackedLog, type PackedLog } from './packedLog.js';
+import { streamKeyOf } from '../catalogue/identity.js';
+import type { StreamId } from '../types.js';
+import { StoreUnavailableError, type HistoryStore, type StoreHealth, type StoreRecord } from './eventStore.js';
+import { createJournalArchive } from './journalArchive.js';
+import { checkFileHeader, FILE_HEADER, frame, framesFrom, JournalDamagedError, readFrame, walkJournal } from './journalFormat.js';
+import { StreamIndex } from './journalIndex.js';
+import { headerOf, payloadOf, recordOf, streamOfPayload } from './journalRecords.js';
+import type { ArchivedView, ArchiveQuery } from './records.js';
 import type { TrackerSnapshot } from '../tracker/types.js';
 
 export type FsyncPolicy = 'every' | 'none' | { readonly intervalMs: number };
@@ -46,64 +54,52 @@ export interface JournalOptions {
   readonly create?: boolean;
   /** Told about what opening did to the file (a torn tail cut). Default: `process.emitWarning`. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Records per file of the stream index (default 131,072). Opening re-indexes at most this many
+   * records; a look-up reads one block per file.
+   */
+  readonly indexRunEntries?: number;
 }
 
-export interface JournalStore extends LoggedStore {
+/** A record read from the journal, with the byte offset of its frame. */
+export interface JournalEntry {
+  readonly offset: number;
+  readonly position: number;
+  /** Its stream, read from the header alone (null: a dead letter). */
+  readonly stream: StreamId | null;
+  /** The record, decoded on demand (an entry a reader skips costs its header only). */
+  record(): StoreRecord;
+}
+
+export interface JournalStore extends HistoryStore {
   append(record: StoreRecord, body?: string | null): Promise<StoreRecord>;
-  /** Every record in position order (decoded afresh from the in-memory log on each call). */
+  /** Every record in position order, read from the file (all of history: for tools, not a start). */
   read(): StoreRecord[];
+  /** The records from byte `offset` on (a frame boundary: an index entry or a snapshot's `offset`). */
+  readFrom(offset: number): Iterable<JournalEntry>;
+  readStream(stream: StreamId): StoreRecord[];
+  /** The byte offset of the first record of `stream`, or null. */
+  firstOffsetOf(stream: StreamId): number | null;
   /** Where the file was cut on open, if it had a torn tail. */
   readonly truncatedAt: number | null;
   /**
-   * The snapshot found beside the journal (`<path>.snapshot`) when it was opened, if any and
-   * readable. `createTracker({ store })` restores from it instead of re-folding what it covers.
+   * The snapshot found beside the journal (`<path>.snapshot`) when it was opened, if readable
+   * and reached by the journal. `createTracker({ store })` starts from it: the snapshot, the hot
+   * streams' records and the journal after it, instead of all of history.
    */
   readonly snapshot: TrackerSnapshot | null;
   /**
-   * Writes a tracker snapshot beside the journal, atomically (temporary file, fsync, rename).
-   * Take it after the appends it should cover have resolved.
+   * Writes a tracker snapshot beside the journal, atomically (temporary file, fsync, rename),
+   * with the byte offset where the journal after it starts. Take it when every append it covers
+   * has resolved and none is pending (it is refused otherwise).
    */
   writeSnapshot(snapshot: TrackerSnapshot): Promise<void>;
+  archive(views: readonly ArchivedView[]): void;
+  archived(query: ArchiveQuery): ArchivedView[];
   /** Whether the last write succeeded (false from a failed write until one succeeds again). */
   health(): StoreHealth;
   /** Flushes, fsyncs and closes the file. */
   close(): Promise<void>;
-}
-
-/**
- * Header fields: `p` position, `r` receivedAt, `s` source; a body follows for events and
- * conflicting re-deliveries; dead letters: `raw`, `e` error; re-deliveries: `o` original
- * position, `i` identity, `c` whether a conflicting body follows.
- */
-type Header =
-  | { k: 'e'; p: number; r: number; s: string | null }
-  | { k: 'd'; p: number; r: number; s: string | null; raw: EncodedRawBody; e: ParseError }
-  | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; c: boolean };
-
-/** A dead letter or a re-delivery, as appended (a conflicting one's event normalized as on ingest). */
-function otherRecord(header: Exclude<Header, { k: 'e' }>, body: string | null): StoreRecord {
-  switch (header.k) {
-    case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRawBody(header.raw), error: header.e };
-    case 'r': return {
-      kind: 'redelivery', position: header.p, receivedAt: header.r, source: header.s, originalPosition: header.o, identity: header.i,
-      conflicting: header.c ? normalizeTrustedText(body!) : null,
-    };
-  }
-}
-
-function payloadOf(record: StoreRecord, body: string | null): string {
-  switch (record.kind) {
-    case 'event':
-      if (body === null) throw new Error('a journal needs the body text of every event');
-      return `${JSON.stringify({ k: 'e', p: record.position, r: record.receivedAt, s: record.source })}\n${body}`;
-    case 'dead-letter':
-      return JSON.stringify({ k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRawBody(record.raw), e: record.error });
-    case 'redelivery': {
-      const conflicting = record.conflicting !== null && body !== null;
-      const header = { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, c: conflicting };
-      return conflicting ? `${JSON.stringify(header)}\n${body}` : JSON.stringify(header);
-    }
-  }
 }
 
 /** Opens the journal file, read-write and never for O_APPEND (a failed append is undone by offset). */
@@ -118,31 +114,20 @@ function openFile(path: string, create: boolean): number {
   }
 }
 
-/** Reads every record after the file header into a log; cuts a torn tail, refuses damage before valid records. */
-function scan(fd: number, path: string, warn: (message: string) => void): { log: PackedLog; end: number; truncatedAt: number | null } {
-  let size = fstatSync(fd).size;
-  if (size === 0) {
-    // A new journal: its header first, durably, before any record.
-    writeSync(fd, FILE_HEADER, 0, FILE_HEADER.length, 0);
-    fsyncSync(fd);
-    size = FILE_HEADER.length;
-  }
-  const start = checkFileHeader(fd, path);
-  const log = createPackedLog();
+/**
+ * Reads the records the index does not cover yet into it; cuts a torn tail, refuses damage before
+ * valid records. Returns the end of the valid records and the last position.
+ */
+function scan(fd: number, path: string, index: StreamIndex, warn: (message: string) => void): { end: number; lastPosition: number; truncatedAt: number | null } {
+  const size = fstatSync(fd).size;
   let end = size;
+  let lastPosition = index.lastPosition;
   let truncatedAt: number | null = null;
-  walkJournal(fd, start, size, (payload) => {
+  walkJournal(fd, index.coveredTo, size, (payload, offset) => {
     const text = payload.toString('utf8');
-    const newline = text.indexOf('\n');
-    const header = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Header;
-    if (header.k === 'e') {
-      // An event's body was validated when it was appended: packed as it is, not normalized (the
-      // tracker normalizes each event when it folds the log).
-      const { eventType, data } = JSON.parse(text.slice(newline + 1)) as { eventType: string; data: Record<string, unknown> };
-      log.appendEvent(header.p, header.r, header.s, eventType, data);
-    } else {
-      log.append(otherRecord(header, newline === -1 ? null : text.slice(newline + 1)));
-    }
+    const stream = streamOfPayload(text);
+    if (stream !== null) index.add(streamKeyOf(stream), offset);
+    lastPosition = headerOf(text).header.p;
   }, (span) => {
     if (span.kind === 'damaged') throw new JournalDamagedError(path, span.offset, span.offset + span.length);
     // A torn tail: kept beside the journal, then cut.
@@ -156,41 +141,61 @@ function scan(fd: number, path: string, warn: (message: string) => void): { log:
     truncatedAt = span.offset;
     return false;
   });
-  return { log, end, truncatedAt };
+  return { end, lastPosition, truncatedAt };
 }
 
-/** The position after the log's last. */
-const nextPosition = (log: PackedLog): number => (log.length === 0 ? 1 : log.position(log.length - 1) + 1);
+/** The snapshot beside the journal, if readable, of this version, and reached by the journal. */
+function readSnapshot(path: string, lastPosition: number, end: number): TrackerSnapshot | null {
+  try {
+    const snapshot = JSON.parse(readFileSync(path, 'utf8')) as TrackerSnapshot;
+    if (snapshot.version !== 3 || typeof snapshot.offset !== 'number') return null;
+    return snapshot.position <= lastPosition && snapshot.offset <= end ? snapshot : null;
+  } catch {
+    return null; // no snapshot (or an unreadable one): the tracker reads all of history
+  }
+}
 
 /**
- * Opens (creating it if needed, unless `create: false`) a journal, cutting a torn tail. The
- * records it holds are available at once through `read()`: `createTracker({ store })` re-folds
- * them. Rejects, changing nothing, for a file that is not a journal or is damaged before its end.
+ * Opens (creating it if needed, unless `create: false`) a journal, cutting a torn tail. Rejects,
+ * changing nothing, for a file that is not a journal or is damaged before its end.
  */
 export async function createJournalStore(options: JournalOptions): Promise<JournalStore> {
   const { path } = options;
   const policy = options.fsync ?? 'every';
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'MluviiStateJournal'));
   const fd = openFile(path, options.create !== false);
+  let index: StreamIndex;
   let scanned: ReturnType<typeof scan>;
   try {
-    scanned = scan(fd, path, warn);
+    if (fstatSync(fd).size === 0) {
+      // A new journal: its header first, durably, before any record; no index of another file.
+      writeSync(fd, FILE_HEADER, 0, FILE_HEADER.length, 0);
+      fsyncSync(fd);
+      StreamIndex.clear(path);
+    }
+    const start = checkFileHeader(fd, path);
+    index = new StreamIndex(path, start, options.indexRunEntries);
+    if (index.coveredTo > fstatSync(fd).size) {
+      // The index covers more than the file holds (the file was replaced or cut): index it again.
+      StreamIndex.clear(path);
+      index = new StreamIndex(path, start, options.indexRunEntries);
+    }
+    scanned = scan(fd, path, index, warn);
   } catch (error) {
     closeSync(fd);
     throw error;
   }
-  const { log, truncatedAt } = scanned;
+  const { truncatedAt } = scanned;
   /** Where the next write goes: the end of the last durable record. */
   let offset = scanned.end;
+  /** The last position written (and the one being written). */
+  let lastPosition = scanned.lastPosition;
+  let writtenPosition = lastPosition;
   const snapshotPath = `${path}.snapshot`;
-  let snapshot: TrackerSnapshot | null = null;
-  try {
-    snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8')) as TrackerSnapshot;
-  } catch {
-    // No snapshot (or an unreadable one): the tracker re-folds everything.
-  }
+  const snapshot = readSnapshot(snapshotPath, lastPosition, offset);
+  const archive = createJournalArchive(`${path}.views`);
   interface Waiter { readonly record: StoreRecord; resolve(r: StoreRecord): void; reject(e: unknown): void }
-  let pending: { buffers: Buffer[]; waiters: Waiter[]; firstSlot: number } | null = null;
+  let pending: { buffers: Buffer[]; waiters: Waiter[]; streams: (StreamId | null)[] } | null = null;
   let closed = false;
   let dirty = false;
   /** The last write's failure, until a write succeeds. */
@@ -219,18 +224,30 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
       if (policy === 'every') fsyncSync(fd);
       else dirty = true;
     } catch (error) {
-      undo(batch.firstSlot, error as Error);
+      undo(batch.waiters[0]!.record.position, error as Error);
       const refused = new StoreUnavailableError(`journal ${path}: cannot write (${(error as Error).message}); nothing was acknowledged`, { cause: error });
       for (const w of batch.waiters) w.reject(refused);
       return;
     }
+    let at = offset;
+    batch.buffers.forEach((buffer, i) => {
+      const stream = batch.streams[i]!;
+      if (stream !== null) index.add(streamKeyOf(stream), at);
+      at += buffer.length;
+    });
     offset += data.length;
+    writtenPosition = batch.waiters.at(-1)!.record.position;
     failure = null;
+    try {
+      index.sealIfFull(offset, writtenPosition);
+    } catch (error) {
+      warn(`journal ${path}: could not write an index run (${(error as Error).message}); it is rebuilt on the next open`);
+    }
     for (const w of batch.waiters) w.resolve(w.record);
   }
 
-  /** Leaves the file and the log as they were before a batch whose write failed. */
-  function undo(firstSlot: number, error: Error): void {
+  /** Leaves the file as it was before a batch whose write failed; its positions are taken again. */
+  function undo(firstPosition: number, error: Error): void {
     failure = error;
     try {
       ftruncateSync(fd, offset);
@@ -238,44 +255,78 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
       // Rare (shrinking needs no space): the next write starts at `offset` all the same, and
       // whatever partial bytes remain past it are a torn tail to the next open.
     }
-    log.truncate(firstSlot);
+    lastPosition = firstPosition - 1;
+  }
+
+  /** The entries from `from` on, each decoded only when asked. */
+  function* entriesFrom(from: number): Generator<JournalEntry> {
+    for (const { payload, offset: at } of framesFrom(fd, path, from, offset)) {
+      const text = payload.toString('utf8');
+      const { header } = headerOf(text);
+      yield { offset: at, position: header.p, stream: header.k === 'd' ? null : streamOfPayload(text), record: () => recordOf(text) };
+    }
   }
 
   return {
     truncatedAt,
     snapshot,
     async writeSnapshot(value) {
+      if (pending !== null || value.position !== writtenPosition) {
+        throw new Error(`journal ${path}: a snapshot must cover every append (it covers position ${value.position}, the journal holds ${writtenPosition})`);
+      }
       const temporary = `${snapshotPath}.tmp`;
-      const fd = openSync(temporary, 'w');
+      const out = openSync(temporary, 'w');
       try {
-        writeSync(fd, JSON.stringify(value));
-        fsyncSync(fd);
+        writeSync(out, JSON.stringify({ ...value, offset }));
+        fsyncSync(out);
       } finally {
-        closeSync(fd);
+        closeSync(out);
       }
       renameSync(temporary, snapshotPath);
     },
-    log,
-    read: () => [...log.records()],
+    read: () => [...entriesFrom(FILE_HEADER.length)].map((entry) => entry.record()),
+    readFrom: (from) => entriesFrom(Math.max(from, FILE_HEADER.length)),
+    readStream(stream) {
+      const records: StoreRecord[] = [];
+      for (const at of index.lookup(streamKeyOf(stream))) {
+        const payload = readFrame(fd, at);
+        if (payload === null) continue;
+        const text = payload.toString('utf8');
+        // Keys are hashes: a record of another stream with the same key is passed over.
+        if (streamOfPayload(text) === stream) records.push(recordOf(text));
+      }
+      return records;
+    },
+    firstOffsetOf(stream) {
+      for (const at of index.lookup(streamKeyOf(stream))) {
+        const payload = readFrame(fd, at);
+        if (payload !== null && streamOfPayload(payload.toString('utf8')) === stream) return at;
+      }
+      return null;
+    },
+    archive: archive.add,
+    archived: archive.find,
     health: () => (failure === null ? { ok: true } : { ok: false, message: `journal ${path}: last write failed: ${failure.message}` }),
     append(record, body = null) {
       if (closed) return Promise.reject(new StoreUnavailableError('journal is closed'));
       const stored = record as StoreRecord & { position: number };
-      stored.position = nextPosition(log);
+      stored.position = lastPosition + 1;
       let framed: Buffer;
       try {
         framed = frame(payloadOf(stored, body));
       } catch (error) {
         return Promise.reject(error);
       }
-      const slot = log.append(stored);
+      lastPosition = stored.position;
+      const stream = record.kind === 'event' ? record.event.stream : record.kind === 'redelivery' ? record.stream ?? null : null;
       return new Promise<StoreRecord>((resolve, reject) => {
         if (pending === null) {
-          pending = { buffers: [], waiters: [], firstSlot: slot };
+          pending = { buffers: [], waiters: [], streams: [] };
           // Group commit: everything appended in this turn of the event loop shares one write.
           setImmediate(flush);
         }
         pending.buffers.push(framed);
+        pending.streams.push(stream);
         pending.waiters.push({ record: stored, resolve, reject });
       });
     },

@@ -169,3 +169,50 @@ export function walkJournal(
     at = 0;
   }
 }
+
+/** The payload of the valid frame at `offset`, or null (the index pointed past the end, or at damage). */
+export function readFrame(fd: number, offset: number): Buffer | null {
+  const head = Buffer.alloc(FRAME_HEADER);
+  if (readSync(fd, head, 0, FRAME_HEADER, offset) !== FRAME_HEADER) return null;
+  const length = head.readUInt32LE(0);
+  if (length > MAX_PAYLOAD) return null;
+  const payload = Buffer.allocUnsafe(length);
+  if (readSync(fd, payload, 0, length, offset + FRAME_HEADER) !== length || crc32(payload) !== head.readUInt32LE(4)) return null;
+  return payload;
+}
+
+/**
+ * The valid frames from `from` to `end` of a journal already opened (checked up to `end`), read
+ * forward in large chunks: a generator, so a reader can stop early or interleave its own work.
+ * A frame that does not check out is damage: it throws {@link JournalDamagedError}.
+ */
+export function* framesFrom(fd: number, path: string, from: number, end: number): Generator<{ payload: Buffer; offset: number }> {
+  let chunk = Buffer.allocUnsafe(Math.min(Math.max(end - from, FRAME_HEADER), 8 * 1024 * 1024));
+  let fileOffset = from;
+  let filled = 0;
+  let at = 0;
+  const have = (bytes: number): boolean => {
+    if (filled - at >= bytes) return true;
+    if (bytes > chunk.length) {
+      const grown = Buffer.allocUnsafe(bytes);
+      chunk.copy(grown, 0, at, filled);
+      chunk = grown;
+    } else {
+      chunk.copy(chunk, 0, at, filled);
+    }
+    fileOffset += at;
+    filled -= at;
+    at = 0;
+    filled += readSync(fd, chunk, filled, Math.min(chunk.length - filled, end - fileOffset - filled), fileOffset + filled);
+    return filled - at >= bytes;
+  };
+  while (fileOffset + at < end) {
+    const offset = fileOffset + at;
+    const length = have(FRAME_HEADER) ? chunk.readUInt32LE(at) : -1;
+    if (length < PAYLOAD_START.length || length > MAX_PAYLOAD || !have(FRAME_HEADER + length)) throw new JournalDamagedError(path, offset, end);
+    const payload = chunk.subarray(at + FRAME_HEADER, at + FRAME_HEADER + length);
+    if (crc32(payload) !== chunk.readUInt32LE(at + 4)) throw new JournalDamagedError(path, offset, end);
+    at += FRAME_HEADER + length;
+    yield { payload, offset };
+  }
+}

@@ -3,7 +3,8 @@
  * start refuses to do on its own, since cutting damage in the middle would drop the valid records
  * after it.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { StreamIndex } from './journalIndex.js';
 import { checkFileHeader, FILE_HEADER, walkJournal, type DamagedSpan } from './journalFormat.js';
 
 export interface JournalReport {
@@ -90,6 +91,9 @@ export function repairJournal(path: string): RepairReport {
     closeSync(target);
     out = null;
     renameSync(temporary, path);
+    // Records moved: the stream index's offsets are rebuilt on the next open; the snapshot's too.
+    StreamIndex.clear(path);
+    rmSync(`${path}.snapshot`, { force: true });
     return { ...report, movedTo };
   } finally {
     if (out !== null) closeSync(out);

@@ -8,6 +8,7 @@
  */
 import { createMemoryStore } from '../store/createMemoryStore.js';
 import { isHistoryStore, isLoggedStore, isSharedStore, type StoreHealth, type StoreRecord } from '../store/eventStore.js';
+import { streamOfRecord } from '../store/records.js';
 import { createPackedLog } from '../store/packedLog.js';
 import { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from '../views/stalled.js';
 import type { Anomaly } from '../types.js';
@@ -18,6 +19,7 @@ import { createHistoryQueries } from './historyQueries.js';
 import { createPicture } from './picture.js';
 import { createQueries } from './queries.js';
 import { createRetirement, DEFAULT_RETAIN_FOR_MS } from './retirement.js';
+import { canStartFromSnapshot, startFromSnapshot } from './start.js';
 import type { IngestOptions, IngestResult, Tracker, TrackerNotice, TrackerOptions, TrackerSnapshot } from './types.js';
 import type { ParseResult } from '../types.js';
 import type { AnyStream } from './picture.js';
@@ -98,6 +100,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
 
   /** Applies a stored record and tells whoever waits or listens. */
   function finish(record: StoreRecord): IngestResult {
+    // A record of a retired stream not brought back by its ingest (a start re-reading the store).
+    if (history?.any) {
+      const stream = streamOfRecord(record);
+      if (stream !== null) history.bringBackBefore(stream, record.position);
+    }
     const result = picture.apply(record);
     dedupe.settled(record);
     if (record.receivedAt > latestReceivedAt) latestReceivedAt = record.receivedAt;
@@ -121,12 +128,16 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     })
     : null;
   if (following === null) {
-    const existing = isLoggedStore(store) ? log.records() : store.read();
-    if (Symbol.iterator in existing) {
-      const snapshot = options.snapshot !== undefined ? options.snapshot : (store as { snapshot?: TrackerSnapshot | null }).snapshot ?? null;
-      const usable = snapshot !== null && snapshot.version === 2 && isLoggedStore(store)
-        && snapshot.position <= log.length && log.position(snapshot.position - 1) === snapshot.position;
-      picture.rebuild(existing, usable ? snapshot : null);
+    const snapshot = options.snapshot !== undefined ? options.snapshot : (store as { snapshot?: TrackerSnapshot | null }).snapshot ?? null;
+    const restored = snapshot !== null && canStartFromSnapshot(store)
+      && startFromSnapshot(snapshot, store, { picture, retirement, history }, finish);
+    if (restored) latestReceivedAt = Math.max(latestReceivedAt, snapshot.latestReceivedAt);
+    else if (canStartFromSnapshot(store)) {
+      // All of history, read as it is folded (a journal without a usable snapshot).
+      for (const entry of store.readFrom(0)) finish(entry.record());
+    } else {
+      const existing = isLoggedStore(store) ? log.records() : store.read();
+      if (Symbol.iterator in existing) for (const record of existing) finish(record);
     }
   }
 
@@ -219,7 +230,12 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     anomalies: queries.anomalies,
     timeline: queries.timeline,
     stats: queries.stats,
-    snapshot: picture.snapshot,
+    snapshot(): TrackerSnapshot {
+      return {
+        version: 3, ...picture.snapshotOf(), retired: history?.keys() ?? [], retiredCounts: retirement.savedCounts(),
+        latestReceivedAt: Number.isFinite(latestReceivedAt) ? latestReceivedAt : 0,
+      };
+    },
 
     subscribe(listener) {
       listeners.add(listener);

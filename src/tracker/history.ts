@@ -5,7 +5,7 @@
  * fold, so it comes back exactly as it left.
  */
 import { streamKeyOf } from '../catalogue/identity.js';
-import type { HistoryStore } from '../store/eventStore.js';
+import type { HistoryStore, StoreRecord } from '../store/eventStore.js';
 import type { StreamId } from '../types.js';
 import { IdentityIndex } from './identityIndex.js';
 import type { AnyStream, Picture } from './picture.js';
@@ -25,6 +25,11 @@ export function createHistory(picture: Picture, retirement: Retirement, store: H
     // Another reader may have brought it back meanwhile (a snapshot restore, a late apply).
     const present = picture.streams.get(id);
     if (present !== undefined) return present;
+    return install(id, key, records);
+  }
+
+  /** Rebuilds retired stream `id` from its records. */
+  function install(id: StreamId, key: number, records: readonly StoreRecord[]): AnyStream | null {
     picture.reload(records);
     const stream = picture.streams.get(id) ?? null;
     if (stream !== null) {
@@ -35,6 +40,24 @@ export function createHistory(picture: Picture, retirement: Retirement, store: H
   }
 
   return {
+    /**
+     * Brings retired stream `id` back with its records before `position`, now, when the store
+     * reads synchronously (a record of it is about to be folded: a start reading the journal, or
+     * a delivery of another tracker). Returns false when the store reads asynchronously.
+     */
+    bringBackBefore(id: StreamId, position: number): boolean {
+      if (!this.mayBeRetired(id)) return true;
+      const records = store.readStream(id);
+      if (records instanceof Promise) return false;
+      install(id, streamKeyOf(id), records.filter((record) => record.position < position));
+      return true;
+    },
+
+    /** Whether any stream has retired (a cheap test before `mayBeRetired`). */
+    get any(): boolean {
+      return retired.entries > 0;
+    },
+
     /** Notes that `streams` have retired. */
     retired(streams: readonly AnyStream[]): void {
       for (const stream of streams) retired.add(streamKeyOf(stream.id), 1);

@@ -12,6 +12,11 @@ export class IdentityIndex {
   private table = new Int32Array(2 << 12);
   private size = 0;
 
+  /** Number of entries. */
+  get entries(): number {
+    return this.size;
+  }
+
   /** Number of entries the table has room for. */
   private get capacity(): number {
     return this.table.length >>> 1;

@@ -106,8 +106,6 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
   const recentStreams = new Array<AnyStream | undefined>(RECENT_STREAMS);
   /** Streams of unknown event types outside sessions (see `streamOf`). */
   let unknownStreams = 0;
-  /** While re-reading a store from a snapshot: its anomalies by position. */
-  let restoring: Map<number, ProcessAnomaly[]> | null = null;
   /**
    * While bringing a retired stream back from the store: its records were counted when they
    * first arrived, and the anomalies they raise were told then; only the state is rebuilt.
@@ -210,8 +208,7 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
     const stream = streamOf(event);
     if (record.receivedAt > stream.lastReceivedAt) stream.lastReceivedAt = record.receivedAt;
     const awaitedBefore = awaitedBy(stream);
-    const inserted = restoring === null ? stream.insert(slot, event) : stream.restore(slot, event, restoring.get(position) ?? null);
-    if (restoring !== null && stream.anomalies !== null) anomalous.add(stream);
+    const inserted = stream.insert(slot, event);
     if (!reloading) counts.refolded += inserted.refolded;
     indexOperators(stream, event);
     let raised: Anomaly[] | null = null;
@@ -234,7 +231,7 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
       resolved ??= [];
       applyChanges(stream, inserted.changes, slot, event, raised, resolved);
     }
-    const awaitedAfter = restoring === null ? awaitedBy(stream) : awaitedBefore;
+    const awaitedAfter = awaitedBy(stream);
     if (awaitedAfter !== awaitedBefore && awaitedAfter.join() !== awaitedBefore.join()) {
       if (awaitedBefore.length > 0) (resolved ??= []).push(awaitedAnomaly(stream, awaitedBefore));
       if (awaitedAfter.length > 0) (raised ??= []).push(awaitedAnomaly(stream, awaitedAfter));
@@ -242,37 +239,22 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
     return { outcome: event.known ? 'applied' : 'unknown', position, eventType: event.eventType, streams: stream.ids, raised: raised ?? NONE, resolved: resolved ?? NONE };
   }
 
-  /**
-   * Re-reads `records` into the picture, restoring `snapshot`'s states (when usable) instead of
-   * folding what it covers.
-   */
-  function rebuild(records: Iterable<StoreRecord>, snapshot: TrackerSnapshot | null): void {
-    if (snapshot !== null) restoring = new Map(snapshot.streams.flatMap(([, , anomalies]) => anomalies.map(([p, a]) => [p, a] as const)));
-    for (const record of records) {
-      if (restoring !== null && record.position > snapshot!.position) installSnapshot(snapshot!);
-      apply(record);
-    }
-    if (restoring !== null) installSnapshot(snapshot!);
-  }
-
-  /** Ends a restore: the streams take the snapshot's states; later records fold normally. */
-  function installSnapshot(snapshot: TrackerSnapshot): void {
-    for (const [id, state] of snapshot.streams) {
-      const stream = streams.get(id);
-      if (stream !== undefined) stream.restoreState(stream.folder.fromJSON(state));
-    }
-    restoring = null;
-  }
-
-  /** The folded state now, JSON-safe (see TrackerSnapshot). */
-  function snapshot(): TrackerSnapshot {
-    const snapshotStreams: [StreamId, unknown, [number, ProcessAnomaly[]][]][] = [];
+  /** What a snapshot keeps of the picture (the tracker adds the rest): the hot streams with their first positions. */
+  function snapshotOf(): Pick<TrackerSnapshot, 'position' | 'hot' | 'counts' | 'loose'> {
+    const hot: [StreamId, number][] = [];
     for (const stream of streams.values()) {
-      const anomalies: [number, ProcessAnomaly[]][] = [];
-      for (const [slot, list] of stream.anomalies ?? []) anomalies.push([log.position(slot), list]);
-      snapshotStreams.push([stream.id, stream.folder.toJSON(stream.state), anomalies]);
+      let first = Infinity;
+      for (const slot of stream.slots) first = Math.min(first, log.position(slot));
+      hot.push([stream.id, first]);
     }
-    return { version: 2, position: lastPosition, streams: snapshotStreams };
+    return { position: lastPosition, hot, counts: { ...counts }, loose: deliveryAnomalies.filter((a) => a.stream === null) };
+  }
+
+  /** Starts from a snapshot's counters and loose anomalies (the hot streams are reloaded apart). */
+  function restoreCounts(snapshot: TrackerSnapshot): void {
+    Object.assign(counts, snapshot.counts);
+    lastPosition = snapshot.position;
+    deliveryAnomalies.push(...snapshot.loose);
   }
 
   /**
@@ -310,7 +292,7 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
       return log;
     },
     ownLog, streams, deliveryAnomalies, anomalous, operatorSessions, operatorEmails, counts,
-    apply, rebuild, snapshot, processAnomaly, reload, forget, moveTo,
+    apply, snapshotOf, restoreCounts, processAnomaly, reload, forget, moveTo,
   };
 }
 

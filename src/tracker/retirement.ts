@@ -24,8 +24,12 @@ import { awaitedBy, NONE, type AnyStream, type Picture } from './picture.js';
  * follow a session's end by hours still find it in memory. */
 export const DEFAULT_RETAIN_FOR_MS = 24 * 60 * 60 * 1000;
 
-/** A log is compacted when retired events outnumber live ones, and are at least this many. */
-const COMPACT_AT_LEAST = 1 << 16;
+/**
+ * A log is compacted when retired events outnumber live ones, and are at least this many. Each
+ * compaction copies the live events once and frees at least as many, so its cost per event stays
+ * constant whatever this is; it only spares tiny logs the work.
+ */
+const COMPACT_AT_LEAST = 256;
 
 /** What `stats()` counts of the retired streams. */
 export interface RetiredCounts {
@@ -185,6 +189,22 @@ export function createRetirement(picture: Picture, dedupe: Dedupe, retainFor: nu
       if (streams.length === 0) return;
       retireAll(streams);
       compactIfWorthIt();
+    },
+
+    /** Takes the counts a snapshot kept (see `counts`). */
+    restoreCounts(saved: unknown): void {
+      const { operators, assignedEmailThreads, ...rest } = saved as Omit<RetiredCounts, 'operators' | 'assignedEmailThreads'> & { operators: number[]; assignedEmailThreads: [number, number[]][] };
+      Object.assign(counts, rest);
+      for (const id of operators) counts.operators.add(id);
+      for (const [userId, threads] of assignedEmailThreads) counts.assignedEmailThreads.set(userId, new Set(threads));
+    },
+
+    /** The counts, JSON-safe, for a snapshot. */
+    savedCounts(): unknown {
+      return {
+        ...counts, operators: [...counts.operators],
+        assignedEmailThreads: [...counts.assignedEmailThreads].map(([userId, threads]) => [userId, [...threads]]),
+      };
     },
 
     /** A retired stream was read back from the store and rebuilt: it no longer counts as retired. */

@@ -1,5 +1,4 @@
 /** The tracker's public types: options, results, filters, notices, snapshots and the Tracker itself. */
-import type { ProcessAnomaly } from '../fold/folder.js';
 import type { EventStore, StoreHealth } from '../store/eventStore.js';
 import type { StalledThresholds } from '../views/stalled.js';
 import type {
@@ -122,15 +121,29 @@ export interface TimelineItem {
 }
 
 /**
- * The folded state of a tracker at a store position: restoring from it skips re-folding every
- * event on restart (the events themselves still come from the store). JSON-safe.
+ * What a tracker needs to start again without reading all of history (JSON-safe): which streams
+ * were in memory at a store position, with the first position of each, and what it counts of
+ * everything else. A start over a journal reads the hot streams' records and the journal after
+ * the snapshot, and folds them: its cost follows the hot set and the tail, not history.
  */
 export interface TrackerSnapshot {
-  readonly version: 2;
+  readonly version: 3;
   /** The last store position folded into it. */
   readonly position: number;
-  /** Per stream: its id, its folded state, and the process anomalies of its events by position. */
-  readonly streams: readonly (readonly [id: StreamId, state: unknown, anomalies: readonly (readonly [position: number, anomalies: ProcessAnomaly[]])[]])[];
+  /** Where the journal after `position` starts (set by the journal store when it writes the snapshot). */
+  readonly offset?: number;
+  /** The streams in memory, each with the position of its first record. */
+  readonly hot: readonly (readonly [stream: StreamId, firstPosition: number])[];
+  /** Keys of the retired streams (see history.ts). */
+  readonly retired: readonly number[];
+  /** The delivery counters at `position`. */
+  readonly counts: Readonly<Record<'deliveries' | 'applied' | 'duplicates' | 'rejected' | 'unknown' | 'refolded', number>>;
+  /** What stats count of retired streams (retirement.ts), JSON. */
+  readonly retiredCounts: unknown;
+  /** Anomalies of deliveries outside any stream (rejected bodies). */
+  readonly loose: readonly Anomaly[];
+  /** The latest receive time folded (epoch ms). */
+  readonly latestReceivedAt: number;
 }
 
 export interface TrackerStats {

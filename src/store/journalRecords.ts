@@ -1,0 +1,61 @@
+/**
+ * What a journal record's payload holds (the framing is journalFormat.ts): a one-line JSON
+ * header, then for events (and conflicting re-deliveries) a newline and the body text as
+ * delivered, unescaped. Header fields: `k` kind, `p` position, `r` receivedAt, `s` source, `st`
+ * the stream (events and re-deliveries; absent in records written before it was kept, then read
+ * from the body); dead letters: `raw`, `e` error; re-deliveries: `o` original position, `i`
+ * identity, `c` whether a conflicting body follows.
+ */
+import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
+import type { ParseError, StreamId } from '../types.js';
+import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
+import type { StoreRecord } from './records.js';
+
+export type Header =
+  | { k: 'e'; p: number; r: number; s: string | null; st?: StreamId }
+  | { k: 'd'; p: number; r: number; s: string | null; raw: EncodedRawBody; e: ParseError }
+  | { k: 'r'; p: number; r: number; s: string | null; o: number; i: string; c: boolean; st?: StreamId | null };
+
+/** A record's payload text. `body`: the delivered body text of an event or a conflicting re-delivery. */
+export function payloadOf(record: StoreRecord, body: string | null): string {
+  switch (record.kind) {
+    case 'event':
+      if (body === null) throw new Error('a journal needs the body text of every event');
+      return `${JSON.stringify({ k: 'e', p: record.position, r: record.receivedAt, s: record.source, st: record.event.stream })}\n${body}`;
+    case 'dead-letter':
+      return JSON.stringify({ k: 'd', p: record.position, r: record.receivedAt, s: record.source, raw: encodeRawBody(record.raw), e: record.error });
+    case 'redelivery': {
+      const conflicting = record.conflicting !== null && body !== null;
+      const header = { k: 'r', p: record.position, r: record.receivedAt, s: record.source, o: record.originalPosition, i: record.identity, c: conflicting, st: record.stream ?? null };
+      return conflicting ? `${JSON.stringify(header)}\n${body}` : JSON.stringify(header);
+    }
+  }
+}
+
+/** A payload's header, and where its body starts (-1: none). */
+export function headerOf(text: string): { header: Header; bodyAt: number } {
+  const newline = text.indexOf('\n');
+  return { header: JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Header, bodyAt: newline === -1 ? -1 : newline + 1 };
+}
+
+/** The record a payload holds; an event's body is normalized without re-validation (it was validated on append). */
+export function recordOf(text: string): StoreRecord {
+  const { header, bodyAt } = headerOf(text);
+  const body = bodyAt < 0 ? null : text.slice(bodyAt);
+  switch (header.k) {
+    case 'e': return { kind: 'event', position: header.p, receivedAt: header.r, source: header.s, event: normalizeTrustedText(body!) };
+    case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRawBody(header.raw), error: header.e };
+    case 'r': return {
+      kind: 'redelivery', position: header.p, receivedAt: header.r, source: header.s, originalPosition: header.o, identity: header.i,
+      conflicting: header.c ? normalizeTrustedText(body!) : null, ...(header.st === undefined ? {} : { stream: header.st }),
+    };
+  }
+}
+
+/** The stream of a payload's record (null: a dead letter, or an old re-delivery that did not say). */
+export function streamOfPayload(text: string): StreamId | null {
+  const { header, bodyAt } = headerOf(text);
+  if (header.k === 'd') return null;
+  if (header.st !== undefined) return header.st;
+  return header.k === 'e' || header.c ? normalizeTrustedText(text.slice(bodyAt)).stream : null;
+}

@@ -1,0 +1,60 @@
+/**
+ * How a tracker starts over a store that already holds records: from a snapshot when the store
+ * can read single streams and the journal after a point (a journal), else by folding every
+ * record (retiring as it goes, so memory stays bounded even then).
+ *
+ * From a snapshot: its counters and retired keys are taken as they are; the hot streams' records
+ * up to its position are folded again, uncounted (the few that began long ago read one by one
+ * through the stream index, the rest in one pass over the journal from the earliest of them);
+ * the records after its position are folded as new. Its cost follows the hot set and the tail.
+ */
+import type { EventStore, StoreRecord } from '../store/eventStore.js';
+import type { StreamId } from '../types.js';
+import type { History } from './history.js';
+import type { Picture } from './picture.js';
+import type { Retirement } from './retirement.js';
+import type { TrackerSnapshot } from './types.js';
+
+/** Hot streams that began before the rest are read one by one; at most this many. */
+const READ_ONE_BY_ONE = 1000;
+
+/** A store a tracker can start from a snapshot over (the journal). */
+export interface SnapshotStartStore extends EventStore {
+  readonly snapshot: TrackerSnapshot | null;
+  readStream(stream: StreamId): StoreRecord[];
+  firstOffsetOf(stream: StreamId): number | null;
+  readFrom(offset: number): Iterable<{ readonly position: number; readonly stream: StreamId | null; record(): StoreRecord }>;
+}
+
+export function canStartFromSnapshot(store: EventStore): store is SnapshotStartStore {
+  const s = store as Partial<SnapshotStartStore>;
+  return typeof s.readFrom === 'function' && typeof s.firstOffsetOf === 'function' && typeof s.readStream === 'function';
+}
+
+/**
+ * Restores `snapshot` over `store`; `apply` folds a record after the snapshot as new. Returns
+ * false, having changed nothing, when the snapshot cannot be used (it names no offset).
+ */
+export function startFromSnapshot(
+  snapshot: TrackerSnapshot, store: SnapshotStartStore,
+  parts: { picture: Picture; retirement: Retirement; history: History | null },
+  apply: (record: StoreRecord) => void,
+): boolean {
+  if (snapshot.version !== 3 || snapshot.offset === undefined) return false;
+  const { picture, retirement, history } = parts;
+  picture.restoreCounts(snapshot);
+  retirement.restoreCounts(snapshot.retiredCounts);
+  history?.restoreKeys(snapshot.retired);
+  const byFirst = [...snapshot.hot].sort((a, b) => a[1] - b[1]);
+  const oneByOne = byFirst.length > READ_ONE_BY_ONE ? byFirst.slice(0, READ_ONE_BY_ONE) : byFirst;
+  const scanned = new Set<StreamId>(byFirst.slice(oneByOne.length).map(([id]) => id));
+  const covered = (record: StoreRecord) => record.position <= snapshot.position;
+  for (const [id] of oneByOne) picture.reload(store.readStream(id).filter(covered));
+  const firstScanned = byFirst[oneByOne.length];
+  const from = firstScanned === undefined ? snapshot.offset : Math.min(store.firstOffsetOf(firstScanned[0]) ?? snapshot.offset, snapshot.offset);
+  for (const entry of store.readFrom(from)) {
+    if (entry.position > snapshot.position) apply(entry.record());
+    else if (entry.stream !== null && scanned.has(entry.stream)) picture.reload([entry.record()]);
+  }
+  return true;
+}
