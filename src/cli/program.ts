@@ -50,7 +50,8 @@ export function createProgram(io: Output = processOutput): Command {
     .option('--operator <userId>', "show one operator's view and timeline")
     .option('--email <id>', "show one e-mail thread's view and timeline")
     .option('--store <location>', 'a journal file path (or postgres:// URL) to keep the events in')
-    .option('--fsync <when>', 'with a journal --store: end (one fsync when the import ends, the default) or every append');
+    .option('--fsync <when>', 'with a journal --store: end (one fsync when the import ends, the default) or every append')
+    .option('--retain <duration>', 'how long a finished session, e-mail thread or presence stays in memory after its last event (30m, 24h, 7d, never)', '24h');
 
   entityOptions(program.command('replay')
     .description('Replay stored webhooks (NDJSON, one body or {receivedAt, body} envelope per line; .gz read transparently; - for stdin) and print the picture.')
@@ -114,6 +115,7 @@ export function createProgram(io: Output = processOutput): Command {
     .option('--insecure-no-auth', 'accept webhooks and reads without credentials (development only)')
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long requests in progress may take before their connections are closed', '10')
     .option('--snapshot-every <seconds>', 'with a journal --store: seconds between snapshots of the folded state (0: only at shutdown)', '300')
+    .option('--retain <duration>', 'how long a finished session, e-mail thread or presence stays in memory after its last event (30m, 24h, 7d, never)', '24h')
     .action(async (options: ServeOptions) => {
       process.exitCode = await runServe(options, io);
     });

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { createTracker, type Tracker } from '../tracker/createTracker.js';
 import { readWebhookLines } from '../replay/readWebhookLines.js';
 import { latestEventMs, replayInto } from '../replay/replay.js';
+import { parseDuration } from './duration.js';
 import { openStoreOption } from './openStore.js';
 import type { Anomaly, AnomalySeverity } from '../types.js';
 import { formatTable, progressBar } from './format.js';
@@ -20,6 +21,8 @@ export interface ReplayCommandOptions {
   readonly store?: string;
   /** When a journal import is made durable: `end` (default: one fsync when the import ends) or `every` append. */
   readonly fsync?: string;
+  /** How long finished streams stay in memory (see `--retain`). */
+  readonly retain?: string;
 }
 
 /** Deliveries a replay into a durable store keeps in flight: its appends are written together. */
@@ -84,11 +87,16 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     io.err(`mluvii-state: --fsync ${JSON.stringify(printable(options.fsync, 20))}: expected end or every\n`);
     return EXIT.usage;
   }
+  const retainFor = parseDuration(options.retain ?? '24h');
+  if (retainFor === null) {
+    io.err(`mluvii-state: --retain ${JSON.stringify(printable(options.retain ?? '', 20))} is not a duration; give e.g. 30m, 24h, 7d or never\n`);
+    return EXIT.usage;
+  }
   // An import is durable at its end (one fsync when the journal closes) unless asked for each append.
   const opened = await openStoreOption(options.store, io, { create: mode.createStore, fsync: options.fsync === 'every' ? 'every' : 'none' });
   if (opened === undefined) return EXIT.usage;
   try {
-    const tracker = createTracker({ clock: () => now, ...(opened === null ? {} : { store: opened.store }) });
+    const tracker = createTracker({ clock: () => now, retainFor, ...(opened === null ? {} : { store: opened.store }) });
     await tracker.ready;
     const showProgress = io.isTTY && total >= PROGRESS_MIN_BYTES;
     let read = 0;
@@ -108,7 +116,7 @@ export async function runReplay(file: string, options: ReplayCommandOptions, io:
     await opened?.saveSnapshot(tracker);
     // A replay is deterministic: `stalled` is judged at the latest event time unless --now says otherwise.
     if (nowOption === null) now = (await latestEventMs(tracker.store.read())) ?? Date.now();
-    const code = report(tracker, file, options, io);
+    const code = await report(tracker, file, options, io);
     await tracker.close();
     return code;
   } finally {
@@ -131,7 +139,7 @@ export async function runRebuild(options: ReplayCommandOptions, io: Output): Pro
     const tracker = createTracker({ clock: () => now, store: opened.store });
     await tracker.ready;
     if (nowOption === null) now = (await latestEventMs(opened.store.read())) ?? Date.now();
-    const code = report(tracker, redactSecrets(options.store), options, io);
+    const code = await report(tracker, redactSecrets(options.store), options, io);
     await tracker.close();
     return code;
   } finally {
@@ -150,11 +158,11 @@ function parseNow(value: string | undefined, io: Output): number | null | undefi
   return ms;
 }
 
-function report(tracker: Tracker, label: string, options: ReplayCommandOptions, io: Output): number {
+async function report(tracker: Tracker, label: string, options: ReplayCommandOptions, io: Output): Promise<number> {
   const entity = options.session !== undefined ? `session:${options.session}`
     : options.operator !== undefined ? `operator:${options.operator}`
     : options.email !== undefined ? `email:${options.email}` : null;
-  if (entity !== null) return printEntity(tracker, entity, options, io);
+  if (entity !== null) return await printEntity(tracker, entity, options, io);
   const anomalies = tracker.anomalies();
   if (options.json === true) {
     io.out(`${JSON.stringify({
@@ -199,10 +207,11 @@ function humanSummary(tracker: Tracker, anomalies: Anomaly[], file: string): str
   return `${parts.join('\n')}\n`;
 }
 
-function printEntity(tracker: Tracker, stream: string, options: ReplayCommandOptions, io: Output): number {
+async function printEntity(tracker: Tracker, stream: string, options: ReplayCommandOptions, io: Output): Promise<number> {
   const id = Number(stream.slice(stream.indexOf(':') + 1));
-  const view = stream.startsWith('session:') ? tracker.session(id) : stream.startsWith('email:') ? tracker.emailThread(id) : tracker.operator(id);
-  const timeline = tracker.timeline(stream);
+  // The async look-ups: a retired entity is read back from the store.
+  const view = stream.startsWith('session:') ? await tracker.findSession(id) : stream.startsWith('email:') ? await tracker.findEmailThread(id) : await tracker.findOperator(id);
+  const timeline = await tracker.findTimeline(stream);
   const anomalies = tracker.anomalies({ stream });
   if (view === null) {
     // Exit 1 in both modes: a script gets the same answer whether it reads tables or JSON.

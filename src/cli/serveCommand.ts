@@ -10,6 +10,7 @@ import { credentialProblem } from '../adapters/http/auth.js';
 import { createReceiver } from '../adapters/http/createReceiver.js';
 import { startServer, type RunningServer } from '../adapters/http/startServer.js';
 import { createTracker } from '../tracker/createTracker.js';
+import { parseDuration } from './duration.js';
 import { openStoreOption } from './openStore.js';
 import { EXIT, printable, redactSecrets, type Output } from './output.js';
 
@@ -22,6 +23,8 @@ export interface ServeOptions {
   readonly shutdownGrace?: string;
   /** Seconds between snapshots of the folded state beside a journal (0: only at shutdown). */
   readonly snapshotEvery?: string;
+  /** How long finished streams stay in memory (see `--retain`). */
+  readonly retain?: string;
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
@@ -49,6 +52,11 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
     io.err('mluvii-state: --snapshot-every takes whole seconds from 0 to 86400\n');
     return EXIT.usage;
   }
+  const retainFor = parseDuration(options.retain ?? '24h');
+  if (retainFor === null) {
+    io.err(`mluvii-state: --retain ${JSON.stringify(printable(options.retain ?? '', 20))} is not a duration; give e.g. 30m, 24h, 7d or never\n`);
+    return EXIT.usage;
+  }
   const logger = pino({ base: { service: 'mluvii-state' } });
   const credentials = {
     webhookUser: env.MLUVII_STATE_WEBHOOK_USER, webhookPassword: env.MLUVII_STATE_WEBHOOK_PASSWORD,
@@ -69,7 +77,7 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
   const opened = await openStoreOption(options.store, io, { create: true });
   if (opened === undefined) return EXIT.usage;
   if (opened === null) logger.warn('no --store given: events are kept in memory only and lost on exit');
-  const tracker = createTracker(opened === null ? {} : { store: opened.store });
+  const tracker = createTracker(opened === null ? { retainFor } : { store: opened.store, retainFor });
   try {
     await tracker.ready;
   } catch (error) {
@@ -80,7 +88,11 @@ export async function runServe(options: ServeOptions, io: Output, env: NodeJS.Pr
   const defined = Object.fromEntries(Object.entries(credentials).filter(([, v]) => v !== undefined)) as typeof credentials;
   // Sessions get stuck when nothing happens: re-judge `stalled` on a timer so that event-stream
   // clients hear about it.
-  const sweep = setInterval(() => tracker.sweepStalled(), 30_000);
+  // Finished streams retire on the same timer, not only between deliveries: a quiet night too.
+  const sweep = setInterval(() => {
+    tracker.sweepStalled();
+    tracker.retire();
+  }, 30_000);
   sweep.unref();
   // A snapshot now and then, not only at shutdown: a restart after a crash re-folds only what
   // came after the latest one.

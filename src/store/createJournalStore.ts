@@ -90,8 +90,8 @@ export interface JournalStore extends HistoryStore {
   readonly snapshot: TrackerSnapshot | null;
   /**
    * Writes a tracker snapshot beside the journal, atomically (temporary file, fsync, rename),
-   * with the byte offset where the journal after it starts. Take it when every append it covers
-   * has resolved and none is pending (it is refused otherwise).
+   * with the byte offset where the journal after it starts. Its position must be one of the last
+   * 65,536 written (a tracker's own snapshot always is).
    */
   writeSnapshot(snapshot: TrackerSnapshot): Promise<void>;
   archive(views: readonly ArchivedView[]): void;
@@ -101,6 +101,9 @@ export interface JournalStore extends HistoryStore {
   /** Flushes, fsyncs and closes the file. */
   close(): Promise<void>;
 }
+
+/** Records whose end offsets a journal remembers, for snapshots taken while appends are in flight. */
+const RECENT = 1 << 16;
 
 /** Opens the journal file, read-write and never for O_APPEND (a failed append is undone by offset). */
 function openFile(path: string, create: boolean): number {
@@ -191,6 +194,17 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
   /** The last position written (and the one being written). */
   let lastPosition = scanned.lastPosition;
   let writtenPosition = lastPosition;
+  /**
+   * Where the journal after each of the latest records starts (a ring of RECENT entries): a
+   * snapshot taken while appends are in flight covers a position a little behind the last.
+   */
+  const recentPositions = new Float64Array(RECENT).fill(-1);
+  const recentEnds = new Float64Array(RECENT);
+  const remember = (position: number, end: number) => {
+    recentPositions[position % RECENT] = position;
+    recentEnds[position % RECENT] = end;
+  };
+  remember(writtenPosition, offset);
   const snapshotPath = `${path}.snapshot`;
   const snapshot = readSnapshot(snapshotPath, lastPosition, offset);
   const archive = createJournalArchive(`${path}.views`);
@@ -234,6 +248,7 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
       const stream = batch.streams[i]!;
       if (stream !== null) index.add(streamKeyOf(stream), at);
       at += buffer.length;
+      remember(batch.waiters[i]!.record.position, at);
     });
     offset += data.length;
     writtenPosition = batch.waiters.at(-1)!.record.position;
@@ -271,13 +286,14 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
     truncatedAt,
     snapshot,
     async writeSnapshot(value) {
-      if (pending !== null || value.position !== writtenPosition) {
-        throw new Error(`journal ${path}: a snapshot must cover every append (it covers position ${value.position}, the journal holds ${writtenPosition})`);
+      if (value.position > writtenPosition || recentPositions[value.position % RECENT] !== value.position) {
+        throw new Error(`journal ${path}: a snapshot must be of a position written lately (it is of position ${value.position}, the journal holds ${writtenPosition})`);
       }
+      const after = recentEnds[value.position % RECENT]!;
       const temporary = `${snapshotPath}.tmp`;
       const out = openSync(temporary, 'w');
       try {
-        writeSync(out, JSON.stringify({ ...value, offset }));
+        writeSync(out, JSON.stringify({ ...value, offset: after }));
         fsyncSync(out);
       } finally {
         closeSync(out);

@@ -140,12 +140,12 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       : json(503, { status: 'unavailable', reason: redactSecrets(status.message ?? 'the store cannot take deliveries') }, { 'retry-after': RETRY_AFTER_SECONDS });
   }
 
-  function read(url: URL): Response {
+  async function read(url: URL): Promise<Response> {
     if (url.pathname === '/metrics') {
       return new Response(metrics.render(tracker.stats(), { eventStreamClients: events.clients, eventStreamClientsDropped: events.dropped }), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     }
     if (url.pathname === '/events') return events.open();
-    return reads.handle(url) ?? json(404, { error: 'not found' });
+    return (await reads.handle(url)) ?? json(404, { error: 'not found' });
   }
 
   return {

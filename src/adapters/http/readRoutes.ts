@@ -41,12 +41,13 @@ function byId<T>(q: URLSearchParams, list: (after: number | undefined, limit: nu
 }
 
 export function createReadRoutes(tracker: Tracker) {
-  function route(url: URL): Response | null {
+  async function route(url: URL): Promise<Response | null> {
     const path = url.pathname;
     const q = url.searchParams;
     let match: RegExpExecArray | null;
     if ((match = /^\/sessions\/(\d{1,15})$/.exec(path)) !== null) {
-      const view = tracker.session(Number(match[1]));
+      // Single entities and timelines reach retired ones too (read back from the store).
+      const view = await tracker.findSession(Number(match[1]));
       return view === null ? json(404, { error: 'no such session' }) : json(200, view);
     }
     if (path === '/sessions') {
@@ -60,12 +61,12 @@ export function createReadRoutes(tracker: Tracker) {
       }), (view) => view.id);
     }
     if ((match = /^\/operators\/(\d{1,15})$/.exec(path)) !== null) {
-      const view = tracker.operator(Number(match[1]));
+      const view = await tracker.findOperator(Number(match[1]));
       return view === null ? json(404, { error: 'no such operator' }) : json(200, view);
     }
     if (path === '/operators') return byId(q, (after, limit) => tracker.operators({ ...(after === undefined ? {} : { after }), limit }), (o) => o.userId);
     if ((match = /^\/email-threads\/(\d{1,15})$/.exec(path)) !== null) {
-      const view = tracker.emailThread(Number(match[1]));
+      const view = await tracker.findEmailThread(Number(match[1]));
       return view === null ? json(404, { error: 'no such e-mail thread' }) : json(200, view);
     }
     if (path === '/email-threads') return byId(q, (after, limit) => tracker.emailThreads({ ...(after === undefined ? {} : { after }), limit }), (t) => t.id);
@@ -85,15 +86,15 @@ export function createReadRoutes(tracker: Tracker) {
       } catch {
         throw new BadRequest('malformed stream id');
       }
-      return json(200, tracker.timeline(stream));
+      return json(200, await tracker.findTimeline(stream));
     }
     return null;
   }
   return {
     /** The response to a reading request, or null when no route matches. */
-    handle(url: URL): Response | null {
+    async handle(url: URL): Promise<Response | null> {
       try {
-        return route(url);
+        return await route(url);
       } catch (error) {
         if (error instanceof BadRequest) return json(400, { error: error.message });
         throw error;
