@@ -163,7 +163,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
           response = request.method === 'POST' ? await receive(request, url, requestId) : json(405, { error: 'POST only' }, { allow: 'POST' });
         } else if (request.method !== 'GET') response = json(405, { error: 'GET only' }, { allow: 'GET' });
         else if (!auth.read(request)) response = json(401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
-        else response = read(url);
+        else response = await read(url);
       } catch (error) {
         // Never a crash: a bug answers 500 and is logged.
         logger?.error({ requestId, err: error }, 'request failed');
