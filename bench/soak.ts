@@ -52,6 +52,7 @@ async function restartSeconds(journal: string): Promise<number> {
 const dir = mkdtempSync(join(tmpdir(), 'mluvii-soak-'));
 const journalPath = join(dir, 'soak.journal');
 const store = await createJournalStore({ path: journalPath, fsync: 'none' });
+// The default retention (24 h), on the capture's own receive times.
 const tracker = createTracker({ store, clock: () => 0 });
 const generated = generateLines({ seed: Number(values.seed), sessions, days, envelope: true });
 
@@ -85,6 +86,18 @@ for (let day = 0; day < days; day++) {
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   console.log(`${String(day + 1).padStart(3)}  ${String(tracker.stats().deliveries).padStart(10)}  ${mib(memory).padStart(21)}  ${mib(rss).padStart(8)}  ${mib(statSync(journalPath).size).padStart(8)}  ${restart.toFixed(1).padStart(6)} s`);
   if (day === days - 1) {
+    // Retired sessions read back from the journal: the first day's ids, which retired long ago.
+    const retired = (await tracker.findSessions({ closedTo: FIRST_DAY_MS + DAY_MS })).map((view) => view.id);
+    const times: number[] = [];
+    for (let i = 0; i < Math.min(1000, retired.length); i++) {
+      const id = retired[Math.floor((i * 7919) % retired.length)]!;
+      const started = performance.now();
+      await tracker.findSession(id);
+      times.push(performance.now() - started);
+      if (i % 100 === 99) tracker.retire();
+    }
+    times.sort((a, b) => a - b);
+    console.log(`retired session view read from the journal: ${times.length} reads, p50 ${times[Math.floor(times.length * 0.5)]?.toFixed(2)} ms, p99 ${times[Math.floor(times.length * 0.99)]?.toFixed(2)} ms (target <= 10 ms)`);
     console.log(`after day ${days}: memory ${(memory / first.memory).toFixed(2)}x day 1 (target <= 1.25x), restart ${(restart / first.restart).toFixed(2)}x day 1 (target <= 1.25x and under 5 s: ${restart.toFixed(1)} s)`);
   }
 }
