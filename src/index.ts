@@ -16,14 +16,17 @@ export type * from './types.js';
 export {
   createTracker, type Tracker, type TrackerOptions, type IngestOptions, type IngestResult, type IngestOutcome,
   type TrackerNotice, type SessionFilter, type OperatorFilter, type EmailThreadFilter, type AnomalyFilter,
-  type TimelineItem, type TrackerStats, type TrackerSnapshot, type PageFilter,
+  type TimelineItem, type TrackerStats, type TrackerSnapshot, type PageFilter, type SessionHistoryFilter,
 } from './tracker/createTracker.js';
+export { DEFAULT_RETAIN_FOR_MS } from './tracker/retirement.js';
 export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
-export type { EventStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery } from './store/eventStore.js';
+export type {
+  EventStore, HistoryStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery, ArchivedView, ArchiveQuery,
+} from './store/eventStore.js';
 export { DEFAULT_STALLED_THRESHOLDS, type StalledThresholds } from './views/stalled.js';
 export { readWebhookLines, type WebhookLine, type ReadLinesOptions } from './replay/readWebhookLines.js';
 export { replayInto, latestEventMs, type ReplayOptions, type ReplayResult } from './replay/replay.js';
-export { createJournalStore, type JournalStore, type JournalOptions, type FsyncPolicy } from './store/createJournalStore.js';
+export { createJournalStore, type JournalStore, type JournalOptions, type JournalEntry, type FsyncPolicy } from './store/createJournalStore.js';
 export { generateLines, generateStream, type GenerateOptions, type GeneratedLines, type GeneratedStream, type InjectedFault } from './generate/generateStream.js';
 export { createPostgresStore, migrations as postgresMigrations, type PostgresStore, type PostgresStoreOptions, type LogCheckpoint } from './store/createPostgresStore.js';
 export { StoreUnavailableError, type SharedEventStore, type StoreHealth } from './store/eventStore.js';

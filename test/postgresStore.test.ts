@@ -34,7 +34,7 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL store', () => {
     const rebuilt = createTracker({ store, clock: () => 0 });
     await rebuilt.ready;
     expect(picture(rebuilt)).toEqual(picture(live));
-    expect(await query(`SELECT version FROM "${s}".migrations ORDER BY version`)).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await query(`SELECT version FROM "${s}".migrations ORDER BY version`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     const kinds = await query<{ kind: string; n: string }>(`SELECT kind, count(*) AS n FROM "${s}".log GROUP BY kind ORDER BY kind`);
     expect(kinds.map((k) => [k.kind, Number(k.n)])).toEqual([
       ['dead-letter', 1], ['event', live.stats().applied + live.stats().unknown], ['redelivery', live.stats().duplicates],

@@ -33,9 +33,9 @@
 import pg from 'pg';
 import { getIdentity, sameContent } from '../catalogue/identity.js';
 import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
-import type { ParseError } from '../types.js';
+import type { ParseError, StreamId } from '../types.js';
 import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
-import { StoreUnavailableError, type NewStoreRecord, type SharedEventStore, type StoreHealth, type StoreRecord } from './eventStore.js';
+import { StoreUnavailableError, type ArchivedView, type ArchiveQuery, type NewStoreRecord, type SharedEventStore, type StoreHealth, type StoreRecord } from './eventStore.js';
 import { redactSecrets } from './redact.js';
 import { listen } from './postgresListener.js';
 import { migrate, quote } from './postgresSchema.js';
@@ -61,6 +61,9 @@ export interface PostgresStoreOptions {
 export interface LogCheckpoint { readonly tx: string; readonly position: number }
 
 export interface PostgresStore extends SharedEventStore<LogCheckpoint> {
+  readStream(stream: StreamId, through?: LogCheckpoint | null): Promise<StoreRecord[]>;
+  archive(views: readonly ArchivedView[]): Promise<void>;
+  archived(query: ArchiveQuery): Promise<ArchivedView[]>;
   /** The whole readable log, in log order. */
   read(): AsyncIterable<StoreRecord>;
   /** Whether the database answers now (a `SELECT 1`, bounded in time). */
@@ -80,7 +83,7 @@ const unavailable = (error: unknown): StoreUnavailableError =>
 const eventOf = (body: string) => normalizeTrustedText(body);
 
 interface Row {
-  position: string; tx_text: string; kind: StoreRecord['kind']; received_at: Date; source: string | null;
+  position: string; tx_text: string; kind: StoreRecord['kind']; received_at: Date; source: string | null; stream_id: string | null;
   body: string | null; identity: string | null; original_position: string | null; error: ParseError | null; raw: EncodedRawBody | null;
 }
 
@@ -91,7 +94,7 @@ function toRecord(row: Row): StoreRecord {
     case 'dead-letter': return { kind: 'dead-letter', ...base, raw: decodeRawBody(row.raw!), error: row.error! };
     case 'redelivery': return {
       kind: 'redelivery', ...base, originalPosition: Number(row.original_position), identity: row.identity!,
-      conflicting: row.body === null ? null : eventOf(row.body),
+      conflicting: row.body === null ? null : eventOf(row.body), stream: row.stream_id,
     };
   }
 }
@@ -190,7 +193,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const conflicting = sameContent(eventOf(existing[0]!.body), event) ? null : event;
       return insertOther({
         kind: 'redelivery', position: 0, receivedAt: record.receivedAt, source: record.source,
-        originalPosition: Number(existing[0]!.position), identity: identity!, conflicting,
+        originalPosition: Number(existing[0]!.position), identity: identity!, conflicting, stream: event.stream,
       }, conflicting === null ? null : body);
     }
   }
@@ -202,9 +205,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          SELECT position, pg_notify($6, '') FROM inserted`,
         [record.receivedAt, record.source, record.error.eventType, JSON.stringify(record.error), JSON.stringify(encodeRawBody(record.raw)), channel])
       : await pool.query<{ position: string }>(
-        `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5) RETURNING position)
+        `WITH inserted AS (INSERT INTO ${s}.log (kind, received_at, source, identity, original_position, body, stream_id) VALUES ('redelivery', to_timestamp($1 / 1000.0), $2, $3, $4, $5, $7) RETURNING position)
          SELECT position, pg_notify($6, '') FROM inserted`,
-        [record.receivedAt, record.source, record.identity, record.originalPosition, body, channel]);
+        [record.receivedAt, record.source, record.identity, record.originalPosition, body, channel, record.stream ?? record.conflicting?.stream ?? null]);
     return { ...record, position: Number(rows[0]!.position) } as StoreRecord;
   }
 
@@ -212,7 +215,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const { rows } = await pool.query<Row>(
       // `log.tx`, qualified: a bare `tx` in ORDER BY would name the text output column, and
       // sorting xids as text puts 10000 before 9999 (rows read out of log order, pages skipped).
-      `SELECT position, tx::text AS tx_text, kind, received_at, source, body, identity, original_position, error, raw
+      `SELECT position, tx::text AS tx_text, kind, received_at, source, stream_id, body, identity, original_position, error, raw
          FROM ${s}.log
         WHERE tx < pg_snapshot_xmin(pg_current_snapshot())
           AND ($1::xid8 IS NULL OR (tx, position) > ($1::xid8, $2::bigint))
@@ -238,8 +241,49 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   }
 
+  /**
+   * The records of `stream` in log order, up to `through` (the follower's checkpoint: what its
+   * tracker has folded; null: none) so that a stream read back never holds what the follower
+   * will fold next.
+   */
+  async function readStream(stream: StreamId, through?: LogCheckpoint | null): Promise<StoreRecord[]> {
+    if (through === null) return [];
+    const { rows } = await pool.query<Row>(
+      `SELECT position, tx::text AS tx_text, kind, received_at, source, stream_id, body, identity, original_position, error, raw
+         FROM ${s}.log
+        WHERE stream_id = $1 AND kind IN ('event', 'redelivery')
+          AND ($2::xid8 IS NULL OR (tx, position) <= ($2::xid8, $3::bigint))
+          AND tx < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY log.tx, log.position`,
+      [stream, through?.tx ?? null, through?.position ?? 0]);
+    return rows.map(toRecord);
+  }
+
   return {
     shared: true,
+    readStream,
+    async archive(views) {
+      if (views.length === 0) return;
+      await pool.query(
+        `INSERT INTO ${s}.views (stream_id, status, tenant_id, closed_at, view)
+         SELECT stream_id, status, tenant_id, closed_at, view
+           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::jsonb[]) AS t(stream_id, status, tenant_id, closed_at, view)
+         ON CONFLICT (stream_id) DO UPDATE SET status = EXCLUDED.status, tenant_id = EXCLUDED.tenant_id,
+           closed_at = EXCLUDED.closed_at, view = EXCLUDED.view, archived_at = now()`,
+        [views.map((v) => v.stream), views.map((v) => v.status), views.map((v) => v.tenantId), views.map((v) => v.closedAt), views.map((v) => JSON.stringify(v.view))]);
+    },
+    async archived(query) {
+      const { rows } = await pool.query<{ stream_id: string; status: string | null; tenant_id: string | null; closed_at: Date | null; view: unknown }>(
+        `SELECT stream_id, status, tenant_id, closed_at, view FROM ${s}.views
+          WHERE starts_with(stream_id, $1)
+            AND ($2::timestamptz IS NULL OR closed_at >= $2) AND ($3::timestamptz IS NULL OR closed_at < $3)
+          ORDER BY stream_id`,
+        [query.prefix, query.closedFrom === undefined ? null : new Date(query.closedFrom), query.closedTo === undefined ? null : new Date(query.closedTo)]);
+      return rows.map((row) => ({
+        stream: row.stream_id, status: row.status, tenantId: row.tenant_id === null ? null : Number(row.tenant_id),
+        closedAt: row.closed_at === null ? null : row.closed_at.toISOString(), view: row.view,
+      }));
+    },
     append: (record, body = null) => append(record, body),
     async health() {
       try {

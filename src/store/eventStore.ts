@@ -57,10 +57,11 @@ export class StoreUnavailableError extends Error {
  */
 export interface HistoryStore extends EventStore {
   /**
-   * The records of `stream` in position order: its events and the re-deliveries of them (none:
-   * an empty list).
+   * The records of `stream` in log order: its events and the re-deliveries of them (none: an
+   * empty list). A shared store takes `through`, a follower's checkpoint: only what the tracker
+   * has folded.
    */
-  readStream(stream: StreamId): StoreRecord[] | Promise<StoreRecord[]>;
+  readStream(stream: StreamId, through?: unknown): StoreRecord[] | Promise<StoreRecord[]>;
   /** Keeps the final views of retired entities, for listings over time (see ArchivedView). */
   archive?(views: readonly ArchivedView[]): void | Promise<void>;
   /** Archived views matching `query`, the latest archived of each entity. */

@@ -40,6 +40,18 @@ export function migrations(schema: string): string[] {
        SELECT position, stream_id, row_number() OVER (PARTITION BY stream_id ORDER BY tx, position) AS stream_version,
               event_type, event_time_us, received_at, source, identity, body
          FROM ${s}.log WHERE kind = 'event';`,
+    // Retirement: a stream read back with its re-deliveries; final views of retired entities.
+    `CREATE INDEX log_stream_records ON ${s}.log (stream_id, tx, position) WHERE stream_id IS NOT NULL;
+     CREATE TABLE ${s}.views (
+       stream_id text PRIMARY KEY,
+       status text,
+       tenant_id bigint,
+       closed_at timestamptz,
+       archived_at timestamptz NOT NULL DEFAULT now(),
+       view jsonb NOT NULL
+     );
+     CREATE INDEX views_closed ON ${s}.views (closed_at) WHERE closed_at IS NOT NULL;
+     CREATE INDEX views_tenant_status ON ${s}.views (tenant_id, status);`,
   ];
 }
 

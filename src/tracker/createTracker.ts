@@ -59,11 +59,13 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const log = isLoggedStore(store) ? store.log : createPackedLog();
   const dedupe = createDedupe(log, options.parse);
   const picture = createPicture(log, !isLoggedStore(store), dedupe);
-  // Retirement needs a store to bring streams back from; a shared store's followers do not retire (yet).
-  const retainFor = isHistoryStore(store) && !isSharedStore(store) ? options.retainFor ?? DEFAULT_RETAIN_FOR_MS : Infinity;
+  // Retirement needs a store to bring streams back from.
+  const retainFor = isHistoryStore(store) ? options.retainFor ?? DEFAULT_RETAIN_FOR_MS : Infinity;
   const retirement = createRetirement(picture, dedupe, retainFor);
   const historyStore = isHistoryStore(store) ? store : null;
-  const history = historyStore === null ? null : createHistory(picture, retirement, historyStore);
+  // Over a shared store, a stream is read back only up to what the follower has folded.
+  const history = historyStore === null ? null
+    : createHistory(picture, retirement, historyStore, isSharedStore(store) ? () => following?.checkpoint() ?? null : undefined);
   const queries = createQueries(picture, clock, thresholds, retirement.counts);
   /** Applies until the next retirement check, and the latest receive time applied (a capture's clock). */
   let untilSweep = SWEEP_EVERY;
@@ -98,6 +100,17 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     return due.length;
   }
 
+  /** Brings back the retired streams of records about to be folded (a page of a shared log). */
+  async function bringBackStreamsOf(records: readonly StoreRecord[]): Promise<void> {
+    if (!history?.any) return;
+    const streams = new Set<string>();
+    for (const record of records) {
+      const stream = streamOfRecord(record);
+      if (stream !== null && history.mayBeRetired(stream)) streams.add(stream);
+    }
+    for (const stream of streams) await history.bringBack(stream);
+  }
+
   /** Applies a stored record and tells whoever waits or listens. */
   function finish(record: StoreRecord): IngestResult {
     // A record of a retired stream not brought back by its ingest (a start re-reading the store).
@@ -125,7 +138,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const following = isSharedStore(store)
     ? createFollower(store, finish, (error, retryInMs) => {
       if (listeners.size > 0) notify({ type: 'follow-failed', message: error instanceof Error ? error.message : String(error), error, retryInMs });
-    })
+    }, bringBackStreamsOf)
     : null;
   if (following === null) {
     const snapshot = options.snapshot !== undefined ? options.snapshot : (store as { snapshot?: TrackerSnapshot | null }).snapshot ?? null;

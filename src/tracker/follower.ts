@@ -16,6 +16,8 @@ export function createFollower(
   store: SharedEventStore,
   apply: (record: StoreRecord) => IngestResult,
   failed: (error: unknown, retryInMs: number) => void,
+  /** Called with each page before it is applied (the tracker brings retired streams back). */
+  prepare?: (records: readonly StoreRecord[]) => Promise<void>,
 ) {
   let checkpoint: unknown = null;
   let pumping: Promise<void> | null = null;
@@ -46,6 +48,7 @@ export function createFollower(
   async function drain(): Promise<void> {
     for (;;) {
       const page = await store.readAfter(checkpoint, PAGE);
+      if (prepare !== undefined && page.records.length > 0) await prepare(page.records);
       for (const record of page.records) {
         if (applied.has(record.position)) continue;
         apply(record);
@@ -96,6 +99,8 @@ export function createFollower(
 
   return {
     ready,
+    /** Where the follower is: everything up to it is folded. */
+    checkpoint: () => checkpoint,
     /** Why following fails now, or null. */
     failure: () => failure,
     settle(result: IngestResult) {

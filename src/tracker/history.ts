@@ -11,7 +11,12 @@ import { IdentityIndex } from './identityIndex.js';
 import type { AnyStream, Picture } from './picture.js';
 import type { Retirement } from './retirement.js';
 
-export function createHistory(picture: Picture, retirement: Retirement, store: HistoryStore) {
+/**
+ * `through`: for a shared store, the follower's checkpoint now (a stream is read back only up to
+ * what the tracker has folded).
+ */
+export function createHistory(picture: Picture, retirement: Retirement, store: HistoryStore, through?: () => unknown) {
+  const read = (id: StreamId) => (through === undefined ? store.readStream(id) : store.readStream(id, through()));
   /**
    * 32-bit keys of the retired streams (4 to 8 bytes each, not their ids): a key found here is
    * confirmed by reading the store, which answers nothing for a collision.
@@ -21,7 +26,7 @@ export function createHistory(picture: Picture, retirement: Retirement, store: H
   const reading = new Map<StreamId, Promise<AnyStream | null>>();
 
   async function readBack(id: StreamId, key: number): Promise<AnyStream | null> {
-    const records = await store.readStream(id);
+    const records = await read(id);
     // Another reader may have brought it back meanwhile (a snapshot restore, a late apply).
     const present = picture.streams.get(id);
     if (present !== undefined) return present;
@@ -47,6 +52,7 @@ export function createHistory(picture: Picture, retirement: Retirement, store: H
      */
     bringBackBefore(id: StreamId, position: number): boolean {
       if (!this.mayBeRetired(id)) return true;
+      if (through !== undefined) return false;
       const records = store.readStream(id);
       if (records instanceof Promise) return false;
       install(id, streamKeyOf(id), records.filter((record) => record.position < position));

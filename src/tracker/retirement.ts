@@ -25,11 +25,13 @@ import { awaitedBy, NONE, type AnyStream, type Picture } from './picture.js';
 export const DEFAULT_RETAIN_FOR_MS = 24 * 60 * 60 * 1000;
 
 /**
- * A log is compacted when retired events outnumber live ones, and are at least this many. Each
- * compaction copies the live events once and frees at least as many, so its cost per event stays
- * constant whatever this is; it only spares tiny logs the work.
+ * A log is compacted when retired events are a quarter of the live ones, and at least this many:
+ * it then holds at most 1.25 times what is live. Each compaction copies the live events (their
+ * bytes, no decoding) and frees at least a quarter as many, so copying costs at most four event
+ * copies per retired event, whatever the size; the minimum only spares tiny logs the work.
  */
 const COMPACT_AT_LEAST = 256;
+const COMPACT_DEAD_SHARE = 0.25;
 
 /** What `stats()` counts of the retired streams. */
 export interface RetiredCounts {
@@ -145,8 +147,8 @@ export function createRetirement(picture: Picture, dedupe: Dedupe, retainFor: nu
   }
 
   /**
-   * Copies the hot streams' events into a fresh log when retired ones are most of it (a copying
-   * collector: the cost follows what is live, and is paid once the dead outweigh it).
+   * Copies the hot streams' events into a fresh log when retired ones are a quarter of it (a
+   * copying collector: the cost follows what is live).
    */
   function compactIfWorthIt(): boolean {
     if (!picture.ownLog) return false;
@@ -154,7 +156,7 @@ export function createRetirement(picture: Picture, dedupe: Dedupe, retainFor: nu
     let live = 0;
     for (const stream of picture.streams.values()) live += stream.length;
     const dead = log.length - live;
-    if (dead < COMPACT_AT_LEAST || dead < live) return false;
+    if (dead < COMPACT_AT_LEAST || dead < live * COMPACT_DEAD_SHARE) return false;
     const alive = new Uint8Array(log.length);
     for (const stream of picture.streams.values()) for (const slot of stream.slots) alive[slot] = 1;
     const compacted = createPackedLog();

@@ -7,6 +7,8 @@
  * up to its position are folded again, uncounted (the few that began long ago read one by one
  * through the stream index, the rest in one pass over the journal from the earliest of them);
  * the records after its position are folded as new. Its cost follows the hot set and the tail.
+ * Which hot streams are read one by one (those that began long before the rest: operators'
+ * presence, long e-mail threads) is chosen by estimated cost.
  */
 import type { EventStore, StoreRecord } from '../store/eventStore.js';
 import type { StreamId } from '../types.js';
@@ -15,8 +17,34 @@ import type { Picture } from './picture.js';
 import type { Retirement } from './retirement.js';
 import type { TrackerSnapshot } from './types.js';
 
-/** Hot streams that began before the rest are read one by one; at most this many. */
-const READ_ONE_BY_ONE = 1000;
+/**
+ * Estimated costs that decide how a start reads the hot streams: reading one stream through the
+ * index (a block per index file, then its records), against passing over one record of the
+ * journal that belongs to no hot stream (its header parsed). Measured orders of magnitude on the
+ * soak bench, not tuned to a machine: the choice only needs them roughly right.
+ */
+const STREAM_READ_COST = 200;
+const RECORD_SKIP_COST = 1;
+/** At most this share of the hot streams is read one by one. */
+const ONE_BY_ONE_SHARE = 0.2;
+
+/**
+ * How many of the hot streams (by first position, earliest first) to read one by one, the rest
+ * in one pass from the first position of the next: the cheapest by the estimates above.
+ */
+function oneByOneCount(firstPositions: readonly number[], lastPosition: number): number {
+  let best = 0;
+  let bestCost = Infinity;
+  const limit = Math.floor(firstPositions.length * ONE_BY_ONE_SHARE);
+  for (let k = 0; k <= limit && k < firstPositions.length; k++) {
+    const cost = k * STREAM_READ_COST + (lastPosition - firstPositions[k]!) * RECORD_SKIP_COST;
+    if (cost < bestCost) {
+      best = k;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
 
 /** A store a tracker can start from a snapshot over (the journal). */
 export interface SnapshotStartStore extends EventStore {
@@ -46,7 +74,7 @@ export function startFromSnapshot(
   retirement.restoreCounts(snapshot.retiredCounts);
   history?.restoreKeys(snapshot.retired);
   const byFirst = [...snapshot.hot].sort((a, b) => a[1] - b[1]);
-  const oneByOne = byFirst.length > READ_ONE_BY_ONE ? byFirst.slice(0, READ_ONE_BY_ONE) : byFirst;
+  const oneByOne = byFirst.slice(0, oneByOneCount(byFirst.map(([, first]) => first), snapshot.position));
   const scanned = new Set<StreamId>(byFirst.slice(oneByOne.length).map(([id]) => id));
   const covered = (record: StoreRecord) => record.position <= snapshot.position;
   for (const [id] of oneByOne) picture.reload(store.readStream(id).filter(covered));
