@@ -189,6 +189,25 @@ export interface ForwardView {
 
 export type PendingForm = 'hero-card' | 'call-script';
 
+/** A session's durations (see `getSessionDurations`): milliseconds, `null` while not known. */
+export interface SessionDurations {
+  /** Start to first operator join (or to the end if nobody answered), chatbot time excluded. */
+  readonly queueMs: number | null;
+  /** Time a chatbot held the session before an operator or the end. */
+  readonly chatbotMs: number | null;
+  /** Time at least one operator was joined, hold excluded. */
+  readonly talkMs: number | null;
+  readonly holdMs: number | null;
+  /** Over every participation: left to concluded. */
+  readonly afterCallWorkMs: number | null;
+  /** talk + hold + after-call work. */
+  readonly handleMs: number | null;
+  /** Forwards after the first operator joined. */
+  readonly transfers: number;
+  /** False when the session's stream has open process anomalies: its figures rest on inferred transitions. */
+  readonly complete: boolean;
+}
+
 export interface SessionView {
   readonly id: number;
   readonly tenantId: number | null;
@@ -221,6 +240,7 @@ export interface SessionView {
   /** Time of its latest event. */
   readonly lastEventAt: string | null;
   readonly eventCount: number;
+  readonly durations: SessionDurations;
 }
 
 export interface OperatorView {
@@ -239,6 +259,14 @@ export interface OperatorView {
   /** Sessions where the operator is in after-call work now. */
   readonly afterCallWorkSessionIds: readonly number[];
   readonly assignedEmailThreadIds: readonly number[];
+  /** The sessions the operator works on now (joined or in after-call work), each since when (event time). */
+  readonly sessions: readonly OperatorSessionWork[];
+}
+
+export interface OperatorSessionWork {
+  readonly sessionId: number;
+  readonly status: 'joined' | 'after-call-work';
+  readonly since: string | null;
 }
 
 export interface EmailThreadView {

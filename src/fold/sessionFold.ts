@@ -32,6 +32,11 @@ export interface SessionState extends Participations {
   avSince: number | null;
   /** While queued and held by the queue (not a chatbot): since when the guest waits. */
   waitingSince: number | null;
+  /** While queued and held by a chatbot: since when. */
+  chatbotSince: number | null;
+  /** Time spent on hold and held by a chatbot, in µs, over the spells that ended (for durations). */
+  holdUs: number;
+  chatbotUs: number;
   /** The group the session was last forwarded to, while it waits. */
   queueGroupId: number | null;
   /** SessionStarted.started, to compare with SessionEnded.started. */
@@ -213,10 +218,18 @@ function evolveSession(state: SessionState, event: NormalizedEvent): ProcessAnom
     state.closedAt = status === 'closed' ? at : null;
   }
   const facts = SESSION_FACTS[state.machine]!;
-  if (facts.onHold !== (state.holdSince !== null)) state.holdSince = facts.onHold ? at ?? 0 : null;
+  if (facts.onHold !== (state.holdSince !== null)) {
+    if (!facts.onHold) state.holdUs += (at ?? state.holdSince!) - state.holdSince!;
+    state.holdSince = facts.onHold ? at ?? 0 : null;
+  }
   if (facts.avActive !== (state.avSince !== null)) state.avSince = facts.avActive ? at ?? 0 : null;
   const waiting = status === 'queued' && facts.heldBy === 'queue';
   if (waiting !== (state.waitingSince !== null)) state.waitingSince = waiting ? at ?? 0 : null;
+  const withChatbot = status === 'queued' && facts.heldBy === 'chatbot';
+  if (withChatbot !== (state.chatbotSince !== null)) {
+    if (!withChatbot) state.chatbotUs += (at ?? state.chatbotSince!) - state.chatbotSince!;
+    state.chatbotSince = withChatbot ? at ?? 0 : null;
+  }
   if (status !== 'queued') state.queueGroupId = null;
   return collector.result();
 }
@@ -227,6 +240,7 @@ export const sessionFolder: Folder<SessionState> = {
     machine: 0, tenantId: null, channel: null, source: null,
     startedAt: null, endedAt: null, closedAt: null, lastTime: null,
     status: 'created', statusSince: null, holdSince: null, avSince: null, waitingSince: null, queueGroupId: null, reportedStart: null,
+    chatbotSince: null, holdUs: 0, chatbotUs: 0,
     participations: EMPTY_LIST, joinedCount: 0, afterCallWorkCount: 0, chatbotIds: EMPTY_LIST, forwards: EMPTY_LIST, terminationReason: null,
   }),
   evolve: evolveSession,
@@ -243,6 +257,7 @@ export const sessionFolder: Folder<SessionState> = {
     if (a.startedAt !== b.startedAt || a.endedAt !== b.endedAt || a.closedAt !== b.closedAt || a.lastTime !== b.lastTime) return false;
     if (a.status !== b.status || a.statusSince !== b.statusSince || a.holdSince !== b.holdSince || a.reportedStart !== b.reportedStart) return false;
     if (a.avSince !== b.avSince || a.waitingSince !== b.waitingSince || a.queueGroupId !== b.queueGroupId) return false;
+    if (a.chatbotSince !== b.chatbotSince || a.holdUs !== b.holdUs || a.chatbotUs !== b.chatbotUs) return false;
     if (a.terminationReason !== b.terminationReason || a.participations.length !== b.participations.length) return false;
     const sameParticipation = (p: ParticipationState, i: number) => {
       const q = b.participations[i]!;

@@ -16,6 +16,7 @@ import { createDedupe } from './dedupe.js';
 import { createFollower } from './follower.js';
 import { createHistory } from './history.js';
 import { createHistoryQueries } from './historyQueries.js';
+import { createKpiQueries } from './kpiQueries.js';
 import { createPicture } from './picture.js';
 import { createQueries } from './queries.js';
 import { createRetirement, DEFAULT_RETAIN_FOR_MS } from './retirement.js';
@@ -196,6 +197,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   }
 
   const historyQueries = createHistoryQueries(picture, queries, history, historyStore);
+  const kpiQueries = createKpiQueries(picture, queries, history, historyStore, clock);
 
   return {
     store,
@@ -233,6 +235,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     findOperator: historyQueries.findOperator,
     findTimeline: historyQueries.findTimeline,
     findSessions: historyQueries.findSessions,
+    kpis: kpiQueries.kpis,
+    now: kpiQueries.now,
     retire,
     session: queries.session,
     sessions: queries.sessions,

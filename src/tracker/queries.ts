@@ -12,7 +12,7 @@ import { isSignalOnly, type SessionState } from '../fold/sessionFold.js';
 import type { StreamFold } from '../fold/streamFold.js';
 import { findStalled, type StalledThresholds } from '../views/stalled.js';
 import { buildEmailThreadView, buildOperatorView, buildSessionView, emailThreadStatus, iso } from '../views/views.js';
-import type { Anomaly, AnomalyKind, EmailThreadStatus, EmailThreadView, OperatorView, SessionStatus, SessionView, StreamId } from '../types.js';
+import type { OperatorSessionWork, Anomaly, AnomalyKind, EmailThreadStatus, EmailThreadView, OperatorView, SessionStatus, SessionView, StreamId } from '../types.js';
 import type { RetiredCounts } from './retirement.js';
 import { awaitedAnomaly, awaitedBy, entityIdOf, NONE, SEVERITY, type AnyStream, type Picture } from './picture.js';
 import type { AnomalyFilter, EmailThreadFilter, OperatorFilter, PageFilter, SessionFilter, TimelineItem, TrackerStats } from './types.js';
@@ -68,11 +68,15 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
   function operatorView(userId: number): OperatorView {
     const activeSessionIds: number[] = [];
     const afterCallWorkSessionIds: number[] = [];
+    const sessions: OperatorSessionWork[] = [];
     for (const stream of operatorSessions.get(userId) ?? NONE) {
       const p = findParticipation(stream.state as SessionState, userId);
       const name = p === undefined ? null : PARTICIPATION_STATE_NAMES[p.machine];
-      if (name === 'joined') activeSessionIds.push(entityIdOf(stream.id));
-      else if (name === 'afterCallWork') afterCallWorkSessionIds.push(entityIdOf(stream.id));
+      const sessionId = entityIdOf(stream.id);
+      if (name === 'joined') activeSessionIds.push(sessionId);
+      else if (name === 'afterCallWork') afterCallWorkSessionIds.push(sessionId);
+      else continue;
+      sessions.push({ sessionId, status: name === 'joined' ? 'joined' : 'after-call-work', since: iso(p!.since) });
     }
     const assignedEmailThreadIds: number[] = [];
     for (const stream of operatorEmails.get(userId) ?? NONE) {
@@ -85,6 +89,7 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
       activeSessionIds: activeSessionIds.sort(byNumber),
       afterCallWorkSessionIds: afterCallWorkSessionIds.sort(byNumber),
       assignedEmailThreadIds: assignedEmailThreadIds.sort(byNumber),
+      sessions: sessions.sort((a, b) => a.sessionId - b.sessionId),
     }, presenceStream === undefined ? null : statusSinceOf(presenceStream));
   }
 
@@ -213,7 +218,7 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
         const viewState = stream.id.startsWith('session:')
           ? buildSessionView(entityIdOf(stream.id), state as SessionState, stream as StreamFold<SessionState>, count)
           : stream.id.startsWith('email:') ? buildEmailThreadView(entityIdOf(stream.id), state as EmailThreadState, count)
-          : stream.id.startsWith('operator:') ? buildOperatorView(entityIdOf(stream.id), state as PresenceState, { activeSessionIds: [], afterCallWorkSessionIds: [], assignedEmailThreadIds: [] })
+          : stream.id.startsWith('operator:') ? buildOperatorView(entityIdOf(stream.id), state as PresenceState, { activeSessionIds: [], afterCallWorkSessionIds: [], assignedEmailThreadIds: [], sessions: [] })
           : null;
         items.push(freeze({
           position, source: log.source(slot), eventType: event.eventType, time: iso(event.time), receivedAt: new Date(log.receivedAt(slot)).toISOString(),

@@ -1,5 +1,7 @@
 /** The tracker's public types: options, results, filters, notices, snapshots and the Tracker itself. */
 import type { EventStore, StoreHealth } from '../store/eventStore.js';
+import type { KpiOptions } from '../views/kpis.js';
+import type { NowPicture, TrackerKpis } from './kpiQueries.js';
 import type { StalledThresholds } from '../views/stalled.js';
 import type {
   Anomaly, AnomalyKind, AnomalySeverity, EmailThreadStatus, EmailThreadView, OperatorView,
@@ -188,6 +190,14 @@ export interface Tracker {
   findTimeline(stream: StreamId): Promise<TimelineItem[]>;
   /** `sessions` over memory and the store's archive of retired sessions, optionally by close time. */
   findSessions(filter?: SessionHistoryFilter): Promise<SessionView[]>;
+  /**
+   * Contact-center KPIs of the sessions offered (started) in `[from, to)`, in memory or retired,
+   * optionally per interval, with per-operator handled counts, handle time and occupancy.
+   * Formulas: docs/kpis.md.
+   */
+  kpis(options: KpiOptions): Promise<TrackerKpis>;
+  /** What is happening at the clock's instant: sessions waiting and for how long, operators by presence and work. */
+  now(): NowPicture;
   /** Retires what has finished and idled for `retainFor` now (also done every few thousand deliveries); returns how many. */
   retire(): number;
   /** Calls `listener` for every state change and anomaly raised or resolved. Returns unsubscribe. */

@@ -9,7 +9,9 @@ import { PARTICIPATION_STATE_NAMES } from '../fold/participations.js';
 import { isAbandoned, sessionFacts, type SessionState } from '../fold/sessionFold.js';
 import { EMAIL_THREAD_STATE_NAMES, type EmailThreadState } from '../fold/emailThreadFold.js';
 import type { PresenceState } from '../fold/presenceFold.js';
+import { getSessionDurations } from './durations.js';
 import type {
+  OperatorSessionWork,
   EmailThreadStatus, EmailThreadView, OperatorView, ParticipationStatus, ParticipationView, SessionView,
 } from '../types.js';
 
@@ -57,7 +59,15 @@ export function buildSessionView(id: number, state: SessionState, stream: Stream
     closedAt: iso(state.closedAt),
     lastEventAt: iso(state.lastTime),
     eventCount,
+    durations: getSessionDurations(state, stream.firstTime(), isComplete(state, stream)),
   }, true);
+}
+
+/** Whether no transition of the session was inferred: no missing-transition, raised or awaited. */
+function isComplete(state: SessionState, stream: StreamFold<SessionState>): boolean {
+  if ((stream.folder.awaits?.(state).length ?? 0) > 0) return false;
+  for (const list of stream.anomalies?.values() ?? []) if (list.some((a) => a.kind === 'missing-transition')) return false;
+  return true;
 }
 
 /** Public status of a thread: `forwarded` (awaiting its companion Left) counts as unassigned. */
@@ -75,6 +85,7 @@ export interface OperatorWork {
   readonly activeSessionIds: number[];
   readonly afterCallWorkSessionIds: number[];
   readonly assignedEmailThreadIds: number[];
+  readonly sessions: OperatorSessionWork[];
 }
 
 /** `statusSince`: receive time (epoch ms) of the first delivery of the current status, or null. */
