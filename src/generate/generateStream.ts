@@ -132,7 +132,9 @@ export function generateLines(options: GenerateOptions = {}): GeneratedLines {
     for (let i = 0; i < sessionCount; i++) {
       const id = 7_400_000 + day * sessionCount + i;
       const start = dayUs + Math.floor(random() * DAY_US * 0.9);
-      plan.push({ start, order: plan.length, make: () => generateSession(random, ids, { id, startUs: start, operatorPool, chatbotIds: [329, 331], allowOpen: true }) });
+      // Some sessions are still in progress when the capture ends: on its last day only (a
+      // session left open on an earlier day would stay open for ever, as none does).
+      plan.push({ start, order: plan.length, make: () => generateSession(random, ids, { id, startUs: start, operatorPool, chatbotIds: [329, 331], allowOpen: day === days - 1 }) });
     }
     for (let i = 0; i < threadCount; i++) {
       const id = 750_000 + day * threadCount + i;
