@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { runGenerate, type GenerateCommandOptions } from './generateCommand.js';
 import { runServe, type ServeOptions } from './serveCommand.js';
+import { runReport, type ReportCommandOptions } from './reportCommand.js';
 import { runJournal, type JournalCommandOptions } from './journalCommand.js';
 import { runRebuild, runReplay, type ReplayCommandOptions } from './replayCommand.js';
 import { EXIT, type Output } from './output.js';
@@ -76,6 +77,15 @@ export function createProgram(io: Output = processOutput): Command {
     .description('Re-fold from a store alone (--store) and print what replay printed when the events went in.'))
     .action(async (options: ReplayCommandOptions) => {
       process.exitCode = await runRebuild(options, io);
+    });
+
+  program.command('report')
+    .description('Replay a capture and write one self-contained HTML report: KPIs, charts, the worst sessions with their timelines.')
+    .argument('<file>', 'capture file, or - for standard input')
+    .option('--out <file>', 'where to write the HTML', 'report.html')
+    .option('--title <text>', 'the report\'s title')
+    .action(async (file: string, options: ReportCommandOptions) => {
+      process.exitCode = await runReport(file, options, io);
     });
 
   program.command('journal')

@@ -4,7 +4,8 @@
 import { statSync } from 'node:fs';
 import { createTracker, type Tracker } from '../tracker/createTracker.js';
 import { readWebhookLines } from '../replay/readWebhookLines.js';
-import { latestEventMs, replayInto } from '../replay/replay.js';
+import { kpisOfAll, latestEventMs, replayInto } from '../replay/replay.js';
+import type { TrackerKpis } from '../tracker/kpiQueries.js';
 import { parseDuration } from './duration.js';
 import { openStoreOption } from './openStore.js';
 import type { Anomaly, AnomalySeverity } from '../types.js';
@@ -164,6 +165,7 @@ async function report(tracker: Tracker, label: string, options: ReplayCommandOpt
     : options.email !== undefined ? `email:${options.email}` : null;
   if (entity !== null) return await printEntity(tracker, entity, options, io);
   const anomalies = tracker.anomalies();
+  const kpis = await kpisOfAll(tracker);
   if (options.json === true) {
     io.out(`${JSON.stringify({
       summary: summaryOf(tracker),
@@ -171,14 +173,18 @@ async function report(tracker: Tracker, label: string, options: ReplayCommandOpt
       operators: tracker.operators(),
       emailThreads: tracker.emailThreads(),
       anomalies,
+      kpis,
     })}\n`);
     return 0;
   }
-  io.out(terminalSafe(humanSummary(tracker, anomalies, label)));
+  io.out(terminalSafe(humanSummary(tracker, anomalies, label, kpis)));
   return EXIT.ok;
 }
 
-function humanSummary(tracker: Tracker, anomalies: Anomaly[], file: string): string {
+const percent = (rate: number | null) => (rate === null ? '-' : `${(rate * 100).toFixed(1)} %`);
+const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
+
+function humanSummary(tracker: Tracker, anomalies: Anomaly[], file: string, kpis: TrackerKpis | null): string {
   const s = summaryOf(tracker);
   const parts: string[] = [];
   parts.push(`Replayed ${file}\n`);
@@ -190,6 +196,13 @@ function humanSummary(tracker: Tracker, anomalies: Anomaly[], file: string): str
     ['userId', 'status', 'availability', 'active', 'ACW', 'e-mails'],
     operators.map((o) => [String(o.userId), o.status, o.availability, o.activeSessionIds.length, o.afterCallWorkSessionIds.length, o.assignedEmailThreadIds.length]),
   )}`);
+  if (kpis !== null) {
+    parts.push(`\nKPIs (${kpis.from} to ${kpis.to}; service level ${kpis.serviceLevelSeconds} s; docs/kpis.md)\n${formatTable(
+      ['offered', 'answered', 'abandoned', 'short', 'service level', 'abandonment', 'ASA', 'AHT', 'longest wait', 'incomplete'],
+      [[kpis.offered, kpis.answered, kpis.abandoned, kpis.shortAbandoned, percent(kpis.serviceLevel), percent(kpis.abandonmentRate),
+        seconds(kpis.averageSpeedOfAnswerMs), seconds(kpis.averageHandleTimeMs), seconds(kpis.longestWaitMs), kpis.incomplete]],
+    )}`);
+  }
   const threads = Object.entries(s.emailThreadsByStatus);
   parts.push(`\nE-mail threads (${threads.reduce((n, [, c]) => n + c, 0)})\n${formatTable(['status', 'count'], threads)}`);
   const byKind = new Map<string, typeof anomalies>();

@@ -1,5 +1,7 @@
 /** Replays a capture into a tracker: what `mluvii-state replay` and the examples use. */
 import type { IngestResult, Tracker } from '../tracker/createTracker.js';
+import type { TrackerKpis } from '../tracker/kpiQueries.js';
+import { offeredAt } from '../views/kpis.js';
 import type { StoreRecord } from '../store/eventStore.js';
 import type { WebhookLine } from './readWebhookLines.js';
 
@@ -74,4 +76,23 @@ export async function latestEventMs(records: Iterable<StoreRecord> | AsyncIterab
     if (time !== null && (latest === null || time > latest)) latest = time;
   }
   return latest === null ? null : Math.floor(latest / 1000);
+}
+
+/**
+ * The KPIs of everything a tracker holds (in memory and archived), per hour: the window runs
+ * from the hour of the earliest session's start to the end of the hour of the latest. Null
+ * without sessions. What `replay --json` and `report` show.
+ */
+export async function kpisOfAll(tracker: Tracker): Promise<TrackerKpis | null> {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const view of await tracker.findSessions()) {
+    const at = offeredAt(view);
+    if (at === null) continue;
+    first = Math.min(first, at);
+    last = Math.max(last, at);
+  }
+  if (first === Infinity) return null;
+  const hour = 3_600_000;
+  return tracker.kpis({ from: Math.floor(first / hour) * hour, to: Math.floor(last / hour) * hour + hour, interval: '1h' });
 }

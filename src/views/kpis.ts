@@ -6,7 +6,7 @@
 import type { SessionView } from '../types.js';
 
 export type KpiInterval = '15m' | '1h' | '1d';
-const INTERVAL_MS: Record<KpiInterval, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
+export const INTERVAL_MS: Record<KpiInterval, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
 
 export interface KpiOptions {
   /** Sessions started at or after this instant (epoch ms, Date or ISO). */

@@ -16,6 +16,7 @@ import { redactSecrets } from '../../store/redact.js';
 import { createAuth, credentialProblem } from './auth.js';
 import { createEventStreamHub } from './eventStream.js';
 import { createMetrics } from './metrics.js';
+import { dashboardFile } from './dashboard.js';
 import { createReadRoutes, json } from './readRoutes.js';
 
 export interface ReceiverOptions {
@@ -157,11 +158,13 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       try {
         // Routing looks at the path only: whatever the Host header says, it is not part of it.
         const url = new URL(request.url);
+        let dashboard: Response | null;
         path = url.pathname;
         if (url.pathname === '/health') response = await health();
         else if (url.pathname === webhookPath) {
           response = request.method === 'POST' ? await receive(request, url, requestId) : json(405, { error: 'POST only' }, { allow: 'POST' });
         } else if (request.method !== 'GET') response = json(405, { error: 'GET only' }, { allow: 'GET' });
+        else if ((dashboard = dashboardFile(url.pathname)) !== null) response = dashboard;
         else if (!auth.read(request)) response = json(401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
         else response = await read(url);
       } catch (error) {

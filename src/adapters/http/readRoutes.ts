@@ -1,10 +1,11 @@
 /**
- * The reading API: views, anomalies, timelines. Every listing is paginated: `?limit=` (default
+ * The reading API: views, anomalies, timelines, KPIs and the picture now. Every listing is paginated: `?limit=` (default
  * 100, at most 1000) and `?cursor=` (the `nextCursor` of the previous page); a page is
  * `{ items, nextCursor }`, `nextCursor` null on the last page.
  */
 import type { Tracker } from '../../tracker/createTracker.js';
 import type { AnomalyKind, SessionStatus } from '../../types.js';
+import { INTERVAL_MS, type KpiInterval, type KpiOptions } from '../../views/kpis.js';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
@@ -28,6 +29,39 @@ function pageSize(q: URLSearchParams): number {
   const limit = wholeNumber(q, 'limit', DEFAULT_PAGE_SIZE)!;
   if (limit < 1 || limit > MAX_PAGE_SIZE) throw new BadRequest(`limit must be from 1 to ${MAX_PAGE_SIZE}`);
   return limit;
+}
+
+/** An instant from the query: ISO 8601 or epoch milliseconds. */
+function instant(q: URLSearchParams, name: string): number {
+  const text = q.get(name);
+  if (text === null) throw new BadRequest(`${name} is required (ISO 8601 or epoch ms)`);
+  const ms = /^\d{1,15}$/.test(text) ? Number(text) : Date.parse(text);
+  if (Number.isNaN(ms)) throw new BadRequest(`${name} must be an ISO 8601 instant or epoch ms, got ${JSON.stringify(text.slice(0, 40))}`);
+  return ms;
+}
+
+const INTERVALS = new Set(Object.keys(INTERVAL_MS));
+
+/** `kpis()` options from the query (`from`, `to`, `interval`, filters, thresholds). */
+function kpiOptions(q: URLSearchParams): KpiOptions {
+  const from = instant(q, 'from');
+  const to = instant(q, 'to');
+  if (to <= from) throw new BadRequest('to must be after from');
+  const interval = q.get('interval');
+  if (interval !== null && !INTERVALS.has(interval)) throw new BadRequest('interval must be 15m, 1h or 1d');
+  if (interval !== null && (to - from) / INTERVAL_MS[interval as KpiInterval] > 10_000) {
+    throw new BadRequest('more than 10,000 intervals; choose a longer interval or a shorter window');
+  }
+  const tenantId = wholeNumber(q, 'tenantId', undefined);
+  const serviceLevelSeconds = wholeNumber(q, 'serviceLevelSeconds', undefined);
+  const shortAbandonSeconds = wholeNumber(q, 'shortAbandonSeconds', undefined);
+  const channel = q.get('channel');
+  const source = q.get('source');
+  return {
+    from, to, ...(interval === null ? {} : { interval: interval as KpiInterval }),
+    ...(tenantId === undefined ? {} : { tenantId }), ...(channel === null ? {} : { channel }), ...(source === null ? {} : { source }),
+    ...(serviceLevelSeconds === undefined ? {} : { serviceLevelSeconds }), ...(shortAbandonSeconds === undefined ? {} : { shortAbandonSeconds }),
+  };
 }
 
 /** A page of a listing by id: the cursor is the last id of the previous page. */
@@ -77,8 +111,15 @@ export function createReadRoutes(tracker: Tracker) {
       const limit = pageSize(q);
       const from = wholeNumber(q, 'cursor', 0)!;
       const all = tracker.anomalies({ ...(kind === null ? {} : { kind: kind as AnomalyKind }), ...(since === undefined ? {} : { sincePosition: since }) });
+      // `order=newest`: the latest first (what a feed shows); default: store order.
+      const order = q.get('order');
+      if (order !== null && order !== 'newest' && order !== 'oldest') throw new BadRequest('order must be newest or oldest');
+      if (order === 'newest') all.reverse();
       return json(200, { items: all.slice(from, from + limit), nextCursor: from + limit < all.length ? String(from + limit) : null });
     }
+    if (path === '/kpis') return json(200, await tracker.kpis(kpiOptions(q)));
+    if (path === '/now') return json(200, tracker.now());
+    if (path === '/stats') return json(200, tracker.stats());
     if ((match = /^\/timeline\/(.+)$/.exec(path)) !== null) {
       let stream: string;
       try {
