@@ -148,3 +148,23 @@ describe('journal stream index', () => {
     }
   });
 });
+
+describe('journal archive', () => {
+  it('lists retired sessions by close time, reading only the days asked for, and the latest report of each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mluvii-archive-'));
+    try {
+      const path = join(dir, 'journal');
+      const store = await createJournalStore({ path, fsync: 'none' });
+      const view = (id: number, closedAt: string | null) => ({ stream: `session:${id}`, status: 'closed', tenantId: 62, closedAt, view: { id, closedAt } });
+      store.archive([view(1, '2024-05-06T10:00:00.000Z'), view(2, '2024-05-07T10:00:00.000Z'), view(3, null)]);
+      store.archive([view(1, '2024-05-06T11:00:00.000Z')]);
+      const ids = (list: { view: unknown }[]) => list.map((v) => (v.view as { id: number; closedAt: string }).id);
+      expect(ids(store.archived({ prefix: 'session:', closedFrom: Date.parse('2024-05-06T00:00:00Z'), closedTo: Date.parse('2024-05-07T00:00:00Z') }))).toEqual([1]);
+      expect(store.archived({ prefix: 'session:', closedTo: Date.parse('2024-05-06T12:00:00Z') }).map((v) => v.closedAt)).toEqual(['2024-05-06T11:00:00.000Z']);
+      expect(ids(store.archived({ prefix: 'session:' })).sort()).toEqual([1, 2, 3]);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * its global position and receive time. The file's header and framing are in journalFormat.ts,
  * a record's payload in journalRecords.ts. Beside it: the stream index (`<journal>.index/`,
  * journalIndex.ts), the tracker's snapshot (`<journal>.snapshot`) and the archive of retired
- * entities' final views (`<journal>.views`, journalArchive.ts).
+ * entities' final views (`<journal>.views/`, one file per day of close, journalArchive.ts).
  *
  * It keeps no records in memory: a tracker over it keeps what is live, reads one stream back
  * through the index (`readStream`) and, on start, reads the snapshot plus what it needs of the

@@ -5,10 +5,14 @@
  * when deliveries arrived, except operators' presence, which mluvii reports without a time.
  */
 import type { HistoryStore } from '../store/eventStore.js';
-import { getKpis, isOffered, type KpiOptions, type Kpis } from '../views/kpis.js';
+import { isSignalOnly, type SessionState } from '../fold/sessionFold.js';
+import type { StreamFold } from '../fold/streamFold.js';
+import { getSessionDurations } from '../views/durations.js';
+import { getKpis, isOffered, kpiSessionOf, workOfOperators, type KpiOptions, type Kpis, type KpiSession } from '../views/kpis.js';
+import { isSessionComplete } from '../views/views.js';
 import type { SessionView } from '../types.js';
 import type { History } from './history.js';
-import { entityIdOf, type Picture } from './picture.js';
+import type { Picture } from './picture.js';
 import type { Queries } from './queries.js';
 
 /** One operator's figures over a window. */
@@ -63,30 +67,45 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
     return total;
   }
 
-  function operatorKpis(offered: readonly SessionView[], from: number, to: number): OperatorKpis[] {
-    const byOperator = new Map<number, { handled: number; handleSum: number }>();
-    for (const view of offered) {
-      for (const operator of view.operators) {
-        let joined = false;
-        let spent = 0;
-        for (const stint of operator.stints) {
-          if (stint.joinedAt === null) continue;
-          joined = true;
-          // Talk to their Left (or straight to Concluded), then after-call work to Concluded.
-          const end = stint.concludedAt ?? stint.leftAt;
-          if (end !== null) spent += Date.parse(end) - Date.parse(stint.joinedAt);
-        }
-        if (!joined) continue;
-        const figures = byOperator.get(operator.userId) ?? { handled: 0, handleSum: 0 };
+  function operatorKpis(offered: readonly KpiSession[], from: number, to: number): OperatorKpis[] {
+    const byOperator = new Map<number, { handled: number; handleMs: number }>();
+    for (const session of offered) {
+      for (const { userId, handleMs } of session.work) {
+        const figures = byOperator.get(userId) ?? { handled: 0, handleMs: 0 };
         figures.handled++;
-        figures.handleSum += spent;
-        byOperator.set(operator.userId, figures);
+        figures.handleMs += handleMs;
+        byOperator.set(userId, figures);
       }
     }
-    return [...byOperator].sort(([a], [b]) => a - b).map(([userId, { handled, handleSum }]) => {
+    return [...byOperator].sort(([a], [b]) => a - b).map(([userId, { handled, handleMs }]) => {
       const available = availableMs(userId, from, to);
-      return { userId, handled, handleMs: handleSum, availableMs: available, occupancy: available === 0 ? null : handleSum / available };
+      return { userId, handled, handleMs, availableMs: available, occupancy: available === 0 ? null : handleMs / available };
     });
+  }
+
+  /**
+   * The KPI records of the sessions in memory offered in [from, to), read from their folded
+   * states: building every view of a day took most of a `kpis()` call.
+   */
+  function hotSessions(from: number, to: number): KpiSession[] {
+    const found: KpiSession[] = [];
+    for (const stream of picture.streams.values()) {
+      if (!stream.id.startsWith('session:')) continue;
+      const state = stream.state as SessionState;
+      if (isSignalOnly(state)) continue;
+      const firstUs = state.startedAt === null ? stream.firstTime() : null;
+      const atUs = state.startedAt ?? firstUs;
+      if (atUs === null) continue;
+      const at = Math.floor(atUs / 1000);
+      if (at < from || at >= to) continue;
+      const durations = getSessionDurations(state, firstUs ?? stream.firstTime(), isSessionComplete(state, stream as StreamFold<SessionState>));
+      const answered = state.participations.some((p) => p.stints.some((s) => s.joinedAt !== null));
+      found.push({
+        at, tenantId: state.tenantId, channel: state.channel, source: state.source, answered, abandoned: !answered && state.endedAt !== null,
+        durations, work: workOfOperators(state.participations, 1000),
+      });
+    }
+    return found;
   }
 
   return {
@@ -94,18 +113,19 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
     async kpis(options: KpiOptions): Promise<TrackerKpis> {
       const from = toMs(options.from);
       const to = toMs(options.to);
-      const views = queries.sessions();
-      const seen = new Set(views.map((view) => view.id));
+      const sessions = hotSessions(from, to);
       // Sessions retired from memory: their archived final views (a session offered in the
       // window closed after its start).
       const archived = store?.archived === undefined ? [] : await store.archived({ prefix: 'session:', closedFrom: from });
       for (const entry of archived) {
-        if (!picture.streams.has(entry.stream) && !seen.has(entityIdOf(entry.stream))) views.push(entry.view as SessionView);
+        if (picture.streams.has(entry.stream)) continue; // back in memory: counted from there
+        const session = kpiSessionOf(entry.view as SessionView);
+        if (session !== null) sessions.push(session);
       }
-      const kpis = getKpis(views, options);
+      const kpis = getKpis(sessions, options);
       // Operators' presence in the window, brought back if it retired.
-      const offered = views.filter((view) => isOffered(view, from, to, options));
-      const operatorIds = new Set(offered.flatMap((view) => view.operators.map((o) => o.userId)));
+      const offered = sessions.filter((session) => isOffered(session, from, to, options));
+      const operatorIds = new Set(offered.flatMap((session) => session.work.map((w) => w.userId)));
       if (history !== null) for (const userId of operatorIds) await history.bringBack(`operator:${userId}`);
       return { ...kpis, operators: operatorKpis(offered, from, to) };
     },

@@ -67,7 +67,6 @@ export const offeredAt = (view: SessionView): number | null => {
 };
 
 export const isAnswered = (view: SessionView): boolean => view.operators.some((o) => o.stints.some((s) => s.joinedAt !== null));
-export const isAbandoned = (view: SessionView): boolean => !isAnswered(view) && view.endedAt !== null;
 
 /** Nearest-rank percentile of sorted `values`, or null. */
 function percentile(sorted: readonly number[], p: number): number | null {
@@ -78,8 +77,59 @@ function percentile(sorted: readonly number[], p: number): number | null {
 const mean = (values: readonly number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
+/**
+ * What the KPIs need of a session: taken from a view (an archived one) or straight from the
+ * folded state, without building the view (kpiQueries.ts), which is most of the cost of a day.
+ */
+export interface KpiSession {
+  /** When it was offered (epoch ms). */
+  readonly at: number;
+  readonly tenantId: number | null;
+  readonly channel: string | null;
+  readonly source: string | null;
+  readonly answered: boolean;
+  readonly abandoned: boolean;
+  readonly durations: SessionView['durations'];
+  /** Per operator who joined: their talk and after-call work in it (ms). */
+  readonly work: readonly { readonly userId: number; readonly handleMs: number }[];
+}
+
+/** An operator's talk and after-call work in a session: from their join to their conclusion (or left). */
+function workOf(stints: readonly { readonly joinedAt: number | null; readonly leftAt: number | null; readonly concludedAt: number | null }[]): number | null {
+  let total: number | null = null;
+  for (const stint of stints) {
+    if (stint.joinedAt === null) continue;
+    const end = stint.concludedAt ?? stint.leftAt;
+    total = (total ?? 0) + (end === null ? 0 : end - stint.joinedAt);
+  }
+  return total;
+}
+
+/** Each joined operator's work in a session, from stints timed in `unit` (1000 for µs, 1 for ms). */
+export function workOfOperators(operators: Iterable<{ readonly userId: number; readonly stints: readonly { readonly joinedAt: number | null; readonly leftAt: number | null; readonly concludedAt: number | null }[] }>, unit: number): KpiSession['work'] {
+  const work: { userId: number; handleMs: number }[] = [];
+  for (const o of operators) {
+    const spent = workOf(o.stints);
+    if (spent !== null) work.push({ userId: o.userId, handleMs: Math.round(spent / unit) });
+  }
+  return work;
+}
+
+const parsed = (time: string | null) => (time === null ? null : Date.parse(time));
+
+/** The KPI record of a view, or null when it has no offer time. */
+export function kpiSessionOf(view: SessionView): KpiSession | null {
+  const at = offeredAt(view);
+  if (at === null) return null;
+  const answered = isAnswered(view);
+  const work = workOfOperators(view.operators.map((o) => ({
+    userId: o.userId, stints: o.stints.map((s) => ({ joinedAt: parsed(s.joinedAt), leftAt: parsed(s.leftAt), concludedAt: parsed(s.concludedAt) })),
+  })), 1);
+  return { at, tenantId: view.tenantId, channel: view.channel, source: view.source, answered, abandoned: !answered && view.endedAt !== null, durations: view.durations, work };
+}
+
 /** The figures of `views` (all offered in the window). */
-export function getKpiFigures(views: readonly SessionView[], serviceLevelSeconds: number, shortAbandonSeconds: number): KpiFigures {
+export function getKpiFigures(views: readonly KpiSession[], serviceLevelSeconds: number, shortAbandonSeconds: number): KpiFigures {
   let answered = 0;
   let abandoned = 0;
   let shortAbandoned = 0;
@@ -92,14 +142,14 @@ export function getKpiFigures(views: readonly SessionView[], serviceLevelSeconds
     const { queueMs, handleMs, complete } = view.durations;
     if (!complete) incomplete++;
     if (handleMs !== null) handles.push(handleMs);
-    if (isAnswered(view)) {
+    if (view.answered) {
       answered++;
       if (queueMs !== null) {
         speeds.push(queueMs);
         waits.push(queueMs);
         if (queueMs <= serviceLevelSeconds * 1000) withinServiceLevel++;
       }
-    } else if (isAbandoned(view)) {
+    } else if (view.abandoned) {
       abandoned++;
       if (queueMs !== null) {
         waits.push(queueMs);
@@ -122,36 +172,37 @@ export function getKpiFigures(views: readonly SessionView[], serviceLevelSeconds
   };
 }
 
-/** Whether `view` is one `options` asks about (window and filters). */
-export function isOffered(view: SessionView, from: number, to: number, options: KpiOptions): boolean {
-  const at = offeredAt(view);
-  return at !== null && at >= from && at < to
+/** Whether `session` is one `options` asks about (window and filters). */
+export function isOffered(session: KpiSession, from: number, to: number, options: KpiOptions): boolean {
+  const { at } = session;
+  const view = session;
+  return at >= from && at < to
     && (options.tenantId === undefined || view.tenantId === options.tenantId)
     && (options.channel === undefined || view.channel === options.channel)
     && (options.source === undefined || view.source === options.source);
 }
 
-/** The KPIs of the sessions among `views` that `options` asks about. */
-export function getKpis(views: Iterable<SessionView>, options: KpiOptions): Kpis {
+/** The KPIs of the sessions among `sessions` that `options` asks about. */
+export function getKpis(sessions: Iterable<KpiSession>, options: KpiOptions): Kpis {
   const from = toMs(options.from);
   const to = toMs(options.to);
   if (!(to > from)) throw new RangeError('kpis: `to` must be after `from`');
   const serviceLevelSeconds = options.serviceLevelSeconds ?? 20;
   const shortAbandonSeconds = options.shortAbandonSeconds ?? 5;
-  const offered: SessionView[] = [];
-  for (const view of views) if (isOffered(view, from, to, options)) offered.push(view);
+  const offered: KpiSession[] = [];
+  for (const session of sessions) if (isOffered(session, from, to, options)) offered.push(session);
   const whole = getKpiFigures(offered, serviceLevelSeconds, shortAbandonSeconds);
   let buckets: KpiBucket[] | undefined;
   if (options.interval !== undefined) {
     const length = INTERVAL_MS[options.interval];
     if (length === undefined) throw new RangeError(`kpis: interval must be 15m, 1h or 1d`);
     if ((to - from) / length > 10_000) throw new RangeError('kpis: more than 10,000 buckets; choose a longer interval');
-    const byBucket = new Map<number, SessionView[]>();
-    for (const view of offered) {
-      const start = Math.floor(offeredAt(view)! / length) * length;
+    const byBucket = new Map<number, KpiSession[]>();
+    for (const session of offered) {
+      const start = Math.floor(session.at / length) * length;
       const list = byBucket.get(start);
-      if (list === undefined) byBucket.set(start, [view]);
-      else list.push(view);
+      if (list === undefined) byBucket.set(start, [session]);
+      else list.push(session);
     }
     buckets = [];
     for (let start = Math.floor(from / length) * length; start < to; start += length) {

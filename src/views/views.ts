@@ -59,12 +59,12 @@ export function buildSessionView(id: number, state: SessionState, stream: Stream
     closedAt: iso(state.closedAt),
     lastEventAt: iso(state.lastTime),
     eventCount,
-    durations: getSessionDurations(state, stream.firstTime(), isComplete(state, stream)),
+    durations: getSessionDurations(state, stream.firstTime(), isSessionComplete(state, stream)),
   }, true);
 }
 
 /** Whether no transition of the session was inferred: no missing-transition, raised or awaited. */
-function isComplete(state: SessionState, stream: StreamFold<SessionState>): boolean {
+export function isSessionComplete(state: SessionState, stream: StreamFold<SessionState>): boolean {
   if ((stream.folder.awaits?.(state).length ?? 0) > 0) return false;
   for (const list of stream.anomalies?.values() ?? []) if (list.some((a) => a.kind === 'missing-transition')) return false;
   return true;
