@@ -33,6 +33,13 @@ console.log(`kpis() over the day, per hour: median ${times[3]!.toFixed(0)} ms (m
 
 const receiver = createReceiver({ tracker, readToken: 'bench-read-token', webhookToken: 'bench-webhook-token' });
 const server = await startServer((request) => receiver.handle(request), '127.0.0.1', 0);
+// What the dashboard asks for on its first paint, each timed alone.
+for (const path of ['/now', '/stats', '/operators?limit=1000', `/kpis?from=${day}&to=${day + 86_400_000}`, '/anomalies?order=newest&limit=200']) {
+  const started = performance.now();
+  const response = await fetch(`http://127.0.0.1:${server.address.port}${path}`, { headers: { authorization: 'Bearer bench-read-token' } });
+  const bytes = (await response.arrayBuffer()).byteLength;
+  console.log(`  GET ${path.split('?')[0]}: ${(performance.now() - started).toFixed(0)} ms, ${(bytes / 1024).toFixed(0)} KiB`);
+}
 const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox'] });
 const paints: number[] = [];
 for (let i = 0; i < 5; i++) {

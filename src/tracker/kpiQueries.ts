@@ -9,10 +9,10 @@ import { isSignalOnly, type SessionState } from '../fold/sessionFold.js';
 import type { StreamFold } from '../fold/streamFold.js';
 import { getSessionDurations } from '../views/durations.js';
 import { getKpis, isOffered, kpiSessionOf, workOfOperators, type KpiOptions, type Kpis, type KpiSession } from '../views/kpis.js';
-import { isSessionComplete } from '../views/views.js';
+import { isSessionComplete, iso } from '../views/views.js';
 import type { SessionView } from '../types.js';
 import type { History } from './history.js';
-import type { Picture } from './picture.js';
+import { entityIdOf, type Picture } from './picture.js';
 import type { Queries } from './queries.js';
 
 /** One operator's figures over a window. */
@@ -47,6 +47,12 @@ export interface NowPicture {
 const toMs = (value: number | Date | string): number => (typeof value === 'number' ? value : new Date(value).getTime());
 
 export function createKpiQueries(picture: Picture, queries: Queries, history: History | null, store: HistoryStore | null, clock: () => number) {
+  /**
+   * The KPI records of closed sessions, by stream, with the stream's length when made: a
+   * dashboard asks for today's KPIs after every burst of webhooks, and most of a day's sessions
+   * are closed and unchanged. Weak: a retired stream takes its record with it.
+   */
+  const closedRecords = new WeakMap<object, { length: number; session: KpiSession }>();
   /** Time operator `userId` was not OFFLINE within [from, to), by the receive times of their status changes. */
   function availableMs(userId: number, from: number, to: number): number {
     const stream = picture.streams.get(`operator:${userId}`);
@@ -90,6 +96,11 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
   function hotSessions(from: number, to: number): KpiSession[] {
     const found: KpiSession[] = [];
     for (const stream of picture.streams.values()) {
+      const known = closedRecords.get(stream);
+      if (known !== undefined && known.length === stream.length) {
+        if (known.session.at >= from && known.session.at < to) found.push(known.session);
+        continue;
+      }
       if (!stream.id.startsWith('session:')) continue;
       const state = stream.state as SessionState;
       if (isSignalOnly(state)) continue;
@@ -98,12 +109,16 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
       if (atUs === null) continue;
       const at = Math.floor(atUs / 1000);
       if (at < from || at >= to) continue;
-      const durations = getSessionDurations(state, firstUs ?? stream.firstTime(), isSessionComplete(state, stream as StreamFold<SessionState>));
+      // The first event's time is needed only without SessionStarted (it walks the stream).
+      const durations = getSessionDurations(state, firstUs, isSessionComplete(state, stream as StreamFold<SessionState>));
       const answered = state.participations.some((p) => p.stints.some((s) => s.joinedAt !== null));
-      found.push({
+      const session: KpiSession = {
         at, tenantId: state.tenantId, channel: state.channel, source: state.source, answered, abandoned: !answered && state.endedAt !== null,
         durations, work: workOfOperators(state.participations, 1000),
-      });
+      };
+      // A closed session's record stays right until an event is added to its stream.
+      if (state.status === 'closed') closedRecords.set(stream, { length: stream.length, session });
+      found.push(session);
     }
     return found;
   }
@@ -133,20 +148,23 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
     /** What is happening at the clock's instant: who waits and how long, what operators do. */
     now(): NowPicture {
       const at = clock();
-      const waiting = queries.sessions({ status: 'queued' })
-        .filter((view) => view.queue?.heldBy === 'queue')
-        .map((view) => {
-          const since = view.queue!.waitingSince;
-          return { sessionId: view.id, since, waitingMs: since === null ? null : Math.max(0, at - Date.parse(since)), groupId: view.queue!.groupId };
-        })
-        .sort((a, b) => (b.waitingMs ?? -1) - (a.waitingMs ?? -1));
+      // From the folded states: building a view of every waiting session cost most of the call.
+      const waiting: { sessionId: number; since: string | null; waitingMs: number | null; groupId: number | null }[] = [];
+      for (const stream of picture.streams.values()) {
+        if (!stream.id.startsWith('session:')) continue;
+        const state = stream.state as SessionState;
+        if (state.waitingSince === null) continue;
+        const since = Math.floor(state.waitingSince / 1000);
+        waiting.push({ sessionId: entityIdOf(stream.id), since: iso(state.waitingSince), waitingMs: Math.max(0, at - since), groupId: state.queueGroupId });
+      }
+      waiting.sort((a, b) => (b.waitingMs ?? -1) - (a.waitingMs ?? -1) || a.sessionId - b.sessionId);
       const operatorsByPresence: Record<string, number> = {};
       const operatorsByWork = { talking: 0, afterCallWork: 0, idle: 0 };
-      for (const operator of queries.operators()) {
+      for (const operator of queries.operatorActivity()) {
         const presence = operator.status ?? 'unknown';
         operatorsByPresence[presence] = (operatorsByPresence[presence] ?? 0) + 1;
-        if (operator.activeSessionIds.length > 0) operatorsByWork.talking++;
-        else if (operator.afterCallWorkSessionIds.length > 0) operatorsByWork.afterCallWork++;
+        if (operator.talking) operatorsByWork.talking++;
+        else if (operator.afterCallWork) operatorsByWork.afterCallWork++;
         else operatorsByWork.idle++;
       }
       return { at: new Date(at).toISOString(), waiting, longestWaitMs: waiting[0]?.waitingMs ?? null, operatorsByPresence, operatorsByWork };

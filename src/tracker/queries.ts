@@ -137,6 +137,22 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
   return {
     stalledAnomalies,
 
+    /** Each operator `operators()` lists: presence status, and whether joined or in after-call work somewhere (no views built). */
+    operatorActivity(): { status: string | null; talking: boolean; afterCallWork: boolean }[] {
+      return knownOperatorIds().map((userId) => {
+        let talking = false;
+        let afterCallWork = false;
+        for (const stream of operatorSessions.get(userId) ?? NONE) {
+          const p = findParticipation(stream.state as SessionState, userId);
+          const name = p === undefined ? null : PARTICIPATION_STATE_NAMES[p.machine];
+          if (name === 'joined') talking = true;
+          else if (name === 'afterCallWork') afterCallWork = true;
+        }
+        const presence = streams.get(`operator:${userId}`)?.state as PresenceState | undefined;
+        return { status: presence?.status ?? null, talking, afterCallWork };
+      });
+    },
+
     /** Whether a session's view answers a listing's filter (an archived view, which has no stream). */
     matchesSession(view: SessionView, filter: SessionFilter): boolean {
       return wants(filter.status, view.status)

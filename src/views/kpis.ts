@@ -69,12 +69,11 @@ export const offeredAt = (view: SessionView): number | null => {
 export const isAnswered = (view: SessionView): boolean => view.operators.some((o) => o.stints.some((s) => s.joinedAt !== null));
 
 /** Nearest-rank percentile of sorted `values`, or null. */
-function percentile(sorted: readonly number[], p: number): number | null {
+function percentile(sorted: Float64Array, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-const mean = (values: readonly number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
 /**
@@ -135,39 +134,47 @@ export function getKpiFigures(views: readonly KpiSession[], serviceLevelSeconds:
   let shortAbandoned = 0;
   let withinServiceLevel = 0;
   let incomplete = 0;
-  const speeds: number[] = [];
-  const handles: number[] = [];
-  const waits: number[] = [];
+  let speedSum = 0;
+  let speedCount = 0;
+  let handleSum = 0;
+  let handleCount = 0;
+  // A typed array sorts natively, without a comparator call per pair (most of a day's cost).
+  const waits = new Float64Array(views.length);
+  let waitCount = 0;
   for (const view of views) {
     const { queueMs, handleMs, complete } = view.durations;
     if (!complete) incomplete++;
-    if (handleMs !== null) handles.push(handleMs);
+    if (handleMs !== null) {
+      handleSum += handleMs;
+      handleCount++;
+    }
     if (view.answered) {
       answered++;
       if (queueMs !== null) {
-        speeds.push(queueMs);
-        waits.push(queueMs);
+        speedSum += queueMs;
+        speedCount++;
+        waits[waitCount++] = queueMs;
         if (queueMs <= serviceLevelSeconds * 1000) withinServiceLevel++;
       }
     } else if (view.abandoned) {
       abandoned++;
       if (queueMs !== null) {
-        waits.push(queueMs);
+        waits[waitCount++] = queueMs;
         if (queueMs < shortAbandonSeconds * 1000) shortAbandoned++;
       }
     }
   }
-  waits.sort((a, b) => a - b);
+  const sorted = waits.subarray(0, waitCount).sort();
   return {
     offered: views.length, answered, abandoned, shortAbandoned, open: views.length - answered - abandoned,
     answeredWithinServiceLevel: withinServiceLevel,
     abandonmentRate: ratio(abandoned - shortAbandoned, views.length - shortAbandoned),
     serviceLevel: ratio(withinServiceLevel, answered + abandoned - shortAbandoned),
-    averageSpeedOfAnswerMs: mean(speeds),
-    averageHandleTimeMs: mean(handles),
-    longestWaitMs: waits.length === 0 ? null : waits.at(-1)!,
-    queueMsP50: percentile(waits, 0.5),
-    queueMsP90: percentile(waits, 0.9),
+    averageSpeedOfAnswerMs: speedCount === 0 ? null : speedSum / speedCount,
+    averageHandleTimeMs: handleCount === 0 ? null : handleSum / handleCount,
+    longestWaitMs: waitCount === 0 ? null : sorted[waitCount - 1]!,
+    queueMsP50: percentile(sorted, 0.5),
+    queueMsP90: percentile(sorted, 0.9),
     incomplete,
   };
 }

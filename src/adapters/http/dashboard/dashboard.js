@@ -52,16 +52,22 @@ function renderKpis(k) {
     tile('incomplete', k.incomplete));
 }
 
+/** Rows a table shows at most (a page stays quick with thousands waiting or online). */
+const MAX_ROWS = 100;
+
 function renderTimers() {
   const now = serviceNow();
-  $('queue-count').textContent = `(${queue.length})`;
-  $('queue').replaceChildren(...queue.map((w) => {
+  $('queue-count').textContent = queue.length > MAX_ROWS ? `(${queue.length}; the ${MAX_ROWS} longest shown)` : `(${queue.length})`;
+  $('queue').replaceChildren(...queue.slice(0, MAX_ROWS).map((w) => {
     const tr = el('tr', undefined, { 'data-session': String(w.sessionId) });
     tr.append(el('td', String(w.sessionId)), el('td', w.groupId === null ? '–' : String(w.groupId)),
       el('td', duration(w.waitingMs === null ? null : w.waitingMs + (now - w.fetchedAt))));
     return tr;
   }));
-  $('operators').replaceChildren(...operators.map((o) => {
+  // Working operators first: those are what a supervisor watches.
+  const shown = [...operators].sort((a, b) => b.sessions.length - a.sessions.length || a.userId - b.userId).slice(0, MAX_ROWS);
+  $('operators-count').textContent = operators.length > MAX_ROWS ? `(${operators.length}; the ${MAX_ROWS} busiest shown)` : `(${operators.length})`;
+  $('operators').replaceChildren(...shown.map((o) => {
     const tr = el('tr', undefined, { 'data-operator': String(o.userId) });
     const working = o.sessions.filter((s) => s.status === 'joined').map((s) => `${s.sessionId} (${duration(now - Date.parse(s.since))})`);
     const acw = o.sessions.filter((s) => s.status === 'after-call-work').map((s) => `${s.sessionId} (${duration(now - Date.parse(s.since))})`);
@@ -77,14 +83,19 @@ function renderAnomalies() {
   $('anomalies').replaceChildren(...shown.map((a) => el('li', `${a.kind} · ${a.stream ?? 'delivery'} · ${a.message}`, { 'data-severity': a.severity, 'data-kind': a.kind })));
 }
 
+/** Today by the service's clock (a service replaying a capture runs on the capture's time). */
+let today = null;
+
 async function refresh() {
-  const now = await get('/now');
-  // Today by the service's clock (a service replaying a capture runs on the capture's time).
-  const today = new Date(now.at);
-  today.setHours(0, 0, 0, 0);
-  const [stats, ops, kpis] = await Promise.all([
-    get('/stats'), get('/operators?limit=1000'), get(`/kpis?from=${today.getTime()}&to=${today.getTime() + 86_400_000}`),
-  ]);
+  const kpisOfToday = () => get(`/kpis?from=${today}&to=${today + 86_400_000}`);
+  const [now, stats, ops, known] = await Promise.all([get('/now'), get('/stats'), get('/operators?limit=1000'), today === null ? null : kpisOfToday()]);
+  const day = new Date(now.at);
+  day.setHours(0, 0, 0, 0);
+  let kpis = known;
+  if (today !== day.getTime()) {
+    today = day.getTime();
+    kpis = await kpisOfToday();
+  }
   clockSkewMs = Date.parse(now.at) - Date.now();
   const fetchedAt = serviceNow();
   queue = now.waiting.map((w) => ({ ...w, fetchedAt }));

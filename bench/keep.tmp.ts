@@ -1,0 +1,12 @@
+import { createJournalStore, createTracker, generateLines, replayInto } from '../src/index.js';
+import { unwrapLine } from '../src/replay/readWebhookLines.js';
+const path = '/tmp/keep/journal';
+const store = await createJournalStore({ path, fsync: 'none' });
+const tracker = createTracker({ store, clock: () => 0 });
+let n = 0;
+const gen = generateLines({ seed: 1, sessions: 90000, days: 3, envelope: true });
+await replayInto(tracker, (function* () { for (const l of gen.lines) yield unwrapLine(l, ++n); })(), { inFlight: 512 });
+tracker.retire();
+await store.writeSnapshot(tracker.snapshot());
+await store.close();
+console.log('done', tracker.stats().deliveries);
