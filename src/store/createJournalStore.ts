@@ -38,7 +38,7 @@ import { StoreUnavailableError, type HistoryStore, type StoreHealth, type StoreR
 import { createJournalArchive } from './journalArchive.js';
 import { checkFileHeader, FILE_HEADER, frame, framesFrom, JournalDamagedError, readFrame, walkJournal } from './journalFormat.js';
 import { StreamIndex } from './journalIndex.js';
-import { headerOf, payloadOf, recordOf, streamOfPayload } from './journalRecords.js';
+import { headerOfBytes, payloadOf, recordFrom, recordOf, streamOfHeader, streamOfPayload, type Header } from './journalRecords.js';
 import type { ArchivedView, ArchiveQuery } from './records.js';
 import type { TrackerSnapshot } from '../tracker/types.js';
 
@@ -67,7 +67,10 @@ export interface JournalEntry {
   readonly position: number;
   /** Its stream, read from the header alone (null: a dead letter). */
   readonly stream: StreamId | null;
-  /** The record, decoded on demand (an entry a reader skips costs its header only). */
+  /**
+   * The record, decoded on demand (an entry a reader skips costs its header only). Only while
+   * the entry is the current one: its bytes are reused for the next.
+   */
   record(): StoreRecord;
 }
 
@@ -102,6 +105,34 @@ export interface JournalStore extends HistoryStore {
   close(): Promise<void>;
 }
 
+/**
+ * A record as read: the header alone is decoded; the body only when the record is asked for (a
+ * start passes over most of the journal before its snapshot). One object per record, no closures:
+ * a start reads a day of them.
+ */
+class Entry implements JournalEntry {
+  readonly position: number;
+  readonly stream: StreamId | null;
+  private readonly header: Header;
+  private readonly bodyAt: number;
+
+  constructor(private readonly payload: Buffer, readonly offset: number) {
+    const { header, bodyAt } = headerOfBytes(payload);
+    this.header = header;
+    this.bodyAt = bodyAt;
+    this.position = header.p;
+    this.stream = streamOfHeader(header, () => this.body());
+  }
+
+  private body(): string | null {
+    return this.bodyAt < 0 ? null : this.payload.toString('utf8', this.bodyAt);
+  }
+
+  record(): StoreRecord {
+    return recordFrom(this.header, this.body());
+  }
+}
+
 /** Records whose end offsets a journal remembers, for snapshots taken while appends are in flight. */
 const RECENT = 1 << 16;
 
@@ -127,10 +158,10 @@ function scan(fd: number, path: string, index: StreamIndex, warn: (message: stri
   let lastPosition = index.lastPosition;
   let truncatedAt: number | null = null;
   walkJournal(fd, index.coveredTo, size, (payload, offset) => {
-    const text = payload.toString('utf8');
-    const stream = streamOfPayload(text);
+    const { header, bodyAt } = headerOfBytes(payload);
+    const stream = streamOfHeader(header, () => (bodyAt < 0 ? null : payload.toString('utf8', bodyAt)));
     if (stream !== null) index.add(streamKeyOf(stream), offset);
-    lastPosition = headerOf(text).header.p;
+    lastPosition = header.p;
   }, (span) => {
     if (span.kind === 'damaged') throw new JournalDamagedError(path, span.offset, span.offset + span.length);
     // A torn tail: kept beside the journal, then cut.
@@ -180,6 +211,7 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
     index = new StreamIndex(path, start, options.indexRunEntries);
     if (index.coveredTo > fstatSync(fd).size) {
       // The index covers more than the file holds (the file was replaced or cut): index it again.
+      index.close();
       StreamIndex.clear(path);
       index = new StreamIndex(path, start, options.indexRunEntries);
     }
@@ -275,11 +307,7 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
 
   /** The entries from `from` on, each decoded only when asked. */
   function* entriesFrom(from: number): Generator<JournalEntry> {
-    for (const { payload, offset: at } of framesFrom(fd, path, from, offset)) {
-      const text = payload.toString('utf8');
-      const { header } = headerOf(text);
-      yield { offset: at, position: header.p, stream: header.k === 'd' ? null : streamOfPayload(text), record: () => recordOf(text) };
-    }
+    for (const { payload, offset: at } of framesFrom(fd, path, from, offset)) yield new Entry(payload, at);
   }
 
   return {
@@ -300,7 +328,11 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
       }
       renameSync(temporary, snapshotPath);
     },
-    read: () => [...entriesFrom(FILE_HEADER.length)].map((entry) => entry.record()),
+    read() {
+      const records: StoreRecord[] = [];
+      for (const entry of entriesFrom(FILE_HEADER.length)) records.push(entry.record());
+      return records;
+    },
     readFrom: (from) => entriesFrom(Math.max(from, FILE_HEADER.length)),
     readStream(stream) {
       const records: StoreRecord[] = [];
@@ -351,6 +383,7 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
       closed = true;
       flush();
       if (timer !== null) clearInterval(timer);
+      index.close();
       try {
         fsyncSync(fd);
       } finally {

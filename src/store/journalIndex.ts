@@ -32,6 +32,8 @@ interface Run {
   readonly count: number;
   /** Every FENCE_EVERY-th key, in order. */
   readonly fence: Uint32Array;
+  /** Open for the journal's lifetime: a look-up reads each run, and opening it each time cost more than the read. */
+  readonly fd: number;
 }
 
 const runName = (from: number, to: number, lastPosition: number) => `${from}-${to}-${lastPosition}.run`;
@@ -44,18 +46,16 @@ function loadRun(path: string, from: number, to: number, lastPosition: number): 
   } catch {
     return null;
   }
-  try {
-    const head = Buffer.alloc(HEADER);
-    if (readSync(fd, head, 0, HEADER, 0) !== HEADER || !head.subarray(0, 8).equals(MAGIC)) return null;
-    const count = head.readUInt32LE(8);
-    const entries = Buffer.allocUnsafe(count * ENTRY);
-    if (readSync(fd, entries, 0, entries.length, HEADER) !== entries.length || crc32(entries) !== head.readUInt32LE(12)) return null;
-    const fence = new Uint32Array(Math.ceil(count / FENCE_EVERY));
-    for (let i = 0; i < fence.length; i++) fence[i] = entries.readUInt32LE(i * FENCE_EVERY * ENTRY);
-    return { path, from, to, lastPosition, count, fence };
-  } finally {
+  const head = Buffer.alloc(HEADER);
+  const count = readSync(fd, head, 0, HEADER, 0) === HEADER && head.subarray(0, 8).equals(MAGIC) ? head.readUInt32LE(8) : -1;
+  const entries = Buffer.allocUnsafe(Math.max(0, count) * ENTRY);
+  if (count < 0 || readSync(fd, entries, 0, entries.length, HEADER) !== entries.length || crc32(entries) !== head.readUInt32LE(12)) {
     closeSync(fd);
+    return null;
   }
+  const fence = new Uint32Array(Math.ceil(count / FENCE_EVERY));
+  for (let i = 0; i < fence.length; i++) fence[i] = entries.readUInt32LE(i * FENCE_EVERY * ENTRY);
+  return { path, from, to, lastPosition, count, fence, fd };
 }
 
 export class StreamIndex {
@@ -65,6 +65,8 @@ export class StreamIndex {
   private open = 0;
   /** Journal offset where the open run starts. */
   private openFrom: number;
+  /** One block of a run, read by a look-up. */
+  private readonly block = Buffer.allocUnsafe(FENCE_EVERY * ENTRY);
 
   /**
    * Opens the index of the journal at `journalPath`, whose records start at `start`: loads the
@@ -168,22 +170,23 @@ export class StreamIndex {
     }
     const firstBlock = Math.max(0, low - 1);
     const found: number[] = [];
-    const fd = openSync(run.path, 'r');
-    try {
-      const block = Buffer.allocUnsafe(FENCE_EVERY * ENTRY);
-      for (let b = firstBlock; b < fence.length && fence[b]! <= key; b++) {
-        const entries = Math.min(FENCE_EVERY, run.count - b * FENCE_EVERY);
-        readSync(fd, block, 0, entries * ENTRY, HEADER + b * FENCE_EVERY * ENTRY);
-        for (let i = 0; i < entries; i++) {
-          const k = block.readUInt32LE(i * ENTRY);
-          if (k === key) found.push(block.readDoubleLE(i * ENTRY + 4));
-          else if (k > key) return found;
-        }
+    const block = this.block;
+    for (let b = firstBlock; b < fence.length && fence[b]! <= key; b++) {
+      const entries = Math.min(FENCE_EVERY, run.count - b * FENCE_EVERY);
+      readSync(run.fd, block, 0, entries * ENTRY, HEADER + b * FENCE_EVERY * ENTRY);
+      for (let i = 0; i < entries; i++) {
+        const k = block.readUInt32LE(i * ENTRY);
+        if (k === key) found.push(block.readDoubleLE(i * ENTRY + 4));
+        else if (k > key) return found;
       }
-    } finally {
-      closeSync(fd);
     }
     return found;
+  }
+
+  /** Closes the run files. */
+  close(): void {
+    for (const run of this.runs) closeSync(run.fd);
+    this.runs.length = 0;
   }
 
   /** Drops every run (the journal was cut before them, or is being rebuilt). */

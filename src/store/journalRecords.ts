@@ -41,7 +41,26 @@ export function headerOf(text: string): { header: Header; bodyAt: number } {
 /** The record a payload holds; an event's body is normalized without re-validation (it was validated on append). */
 export function recordOf(text: string): StoreRecord {
   const { header, bodyAt } = headerOf(text);
-  const body = bodyAt < 0 ? null : text.slice(bodyAt);
+  return recordFrom(header, bodyAt < 0 ? null : text.slice(bodyAt));
+}
+
+/** A payload's header, parsed from its bytes alone, and where its body starts in them (-1: none). */
+export function headerOfBytes(payload: Buffer): { header: Header; bodyAt: number } {
+  const newline = payload.indexOf(10);
+  const header = JSON.parse(payload.toString('utf8', 0, newline === -1 ? payload.length : newline)) as Header;
+  return { header, bodyAt: newline === -1 ? -1 : newline + 1 };
+}
+
+/** The stream a header names; records written before headers named it are read from their body. */
+export function streamOfHeader(header: Header, body: () => string | null): StreamId | null {
+  if (header.k === 'd') return null;
+  if (header.st !== undefined) return header.st;
+  const text = header.k === 'e' || header.c ? body() : null;
+  return text === null ? null : normalizeTrustedText(text).stream;
+}
+
+/** The record of a parsed header and its body text. */
+export function recordFrom(header: Header, body: string | null): StoreRecord {
   switch (header.k) {
     case 'e': return { kind: 'event', position: header.p, receivedAt: header.r, source: header.s, event: normalizeTrustedText(body!) };
     case 'd': return { kind: 'dead-letter', position: header.p, receivedAt: header.r, source: header.s, raw: decodeRawBody(header.raw), error: header.e };
@@ -55,7 +74,5 @@ export function recordOf(text: string): StoreRecord {
 /** The stream of a payload's record (null: a dead letter, or an old re-delivery that did not say). */
 export function streamOfPayload(text: string): StreamId | null {
   const { header, bodyAt } = headerOf(text);
-  if (header.k === 'd') return null;
-  if (header.st !== undefined) return header.st;
-  return header.k === 'e' || header.c ? normalizeTrustedText(text.slice(bodyAt)).stream : null;
+  return streamOfHeader(header, () => text.slice(bodyAt));
 }
