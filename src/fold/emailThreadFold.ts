@@ -53,8 +53,6 @@ export const emailThreadFolder: Folder<EmailThreadState> = {
     return collector.result();
   },
   clone: (s) => ({ ...s }),
-  toJSON: (s) => s,
-  fromJSON: (json) => ({ ...(json as object) }) as never,
   equals: (a, b) => a.machine === b.machine && a.tenantId === b.tenantId && a.createdAt === b.createdAt
     && a.operatorUserId === b.operatorUserId && a.forwardCount === b.forwardCount && a.lastTime === b.lastTime,
 };

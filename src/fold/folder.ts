@@ -19,9 +19,6 @@ export interface Folder<State> {
   evolve(state: State, event: NormalizedEvent): ProcessAnomaly[] | null;
   clone(state: State): State;
   equals(a: State, b: State): boolean;
-  /** A JSON-safe form of a state, for snapshots; `fromJSON` is its inverse. */
-  toJSON(state: State): unknown;
-  fromJSON(json: unknown): State;
   /**
    * Event types the state waits for (its machine state's `meta.awaits`): while any, the stream
    * has an open missing-transition naming them, resolved when the state moves on. Default: none.

@@ -6,6 +6,4 @@ export const noFolder: Folder<null> = {
   evolve: () => null,
   clone: () => null,
   equals: () => true,
-  toJSON: () => null,
-  fromJSON: () => null,
 };

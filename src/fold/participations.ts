@@ -64,13 +64,6 @@ function count(state: Participations, machine: number, delta: number): void {
   else if (machine === AFTER_CALL_WORK) state.afterCallWorkCount += delta;
 }
 
-/** The participation counts, recounted (state read from a snapshot). */
-export function recount<T extends Participations>(state: T): T {
-  state.joinedCount = 0;
-  state.afterCallWorkCount = 0;
-  for (const p of state.participations) count(state, p.machine, 1);
-  return state;
-}
 /** Whether operator `userId` takes part in the session (a participation its machine accepted). */
 export const takesPart = (state: Participations, userId: number): boolean => (findParticipation(state, userId)?.machine ?? NOT_YET) !== NOT_YET;
 /** The participation of operator `userId` in the session, if its events named them. */

@@ -26,7 +26,5 @@ export const presenceFolder: Folder<PresenceState> = {
     return collector.result();
   },
   clone: (s) => ({ ...s }),
-  toJSON: (s) => s,
-  fromJSON: (json) => ({ ...(json as object) }) as never,
   equals: (a, b) => a.machine === b.machine && a.status === b.status && a.availability === b.availability && a.availabilityReason === b.availabilityReason,
 };

@@ -9,7 +9,7 @@ import { appended, EMPTY_LIST } from './appended.js';
 import { AnomalyCollector, type Folder, type ProcessAnomaly } from './folder.js';
 import { applyMachineEvent, machineEventsOf, NO_MACHINE_EVENT, rejects } from './machineStep.js';
 import { sessionTable } from './tables.js';
-import { applyParticipation, endParticipations, recount, type ParticipationState, type Participations } from './participations.js';
+import { applyParticipation, endParticipations, type ParticipationState, type Participations } from './participations.js';
 import { sameForwards, withForward, type ForwardState } from './forwards.js';
 import type { SessionMachineEvent } from '../../machines/session.js';
 
@@ -245,12 +245,6 @@ export const sessionFolder: Folder<SessionState> = {
   }),
   evolve: evolveSession,
   awaits: (s) => SESSION_FACTS[s.machine]!.awaits,
-  // The snapshot keeps a participation as `[userId, rest]`, the form of the Map it once was.
-  toJSON: (s) => ({ ...s, participations: s.participations.map(({ userId, ...rest }) => [userId, rest]) }),
-  fromJSON: (json) => {
-    const s = json as Omit<SessionState, 'participations'> & { participations: [number, Omit<ParticipationState, 'userId'>][] };
-    return recount({ ...s, participations: s.participations.map(([userId, p]) => ({ userId, ...p })) } as SessionState);
-  },
   clone: (s) => ({ ...s, participations: s.participations.map((p) => ({ ...p })) }),
   equals(a, b) {
     if (a.machine !== b.machine || a.tenantId !== b.tenantId || a.channel !== b.channel || a.source !== b.source) return false;

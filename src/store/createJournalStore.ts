@@ -38,7 +38,7 @@ import { StoreUnavailableError, type HistoryStore, type StoreHealth, type StoreR
 import { createJournalArchive } from './journalArchive.js';
 import { checkFileHeader, FILE_HEADER, frame, framesFrom, JournalDamagedError, readFrame, walkJournal } from './journalFormat.js';
 import { StreamIndex } from './journalIndex.js';
-import { headerOfBytes, payloadOf, recordFrom, recordOf, streamOfHeader, streamOfPayload, type Header } from './journalRecords.js';
+import { headerOfBytes, payloadOf, recordFrom, streamOfHeader, type Header } from './journalRecords.js';
 import type { ArchivedView, ArchiveQuery } from './records.js';
 import type { TrackerSnapshot } from '../tracker/types.js';
 
@@ -306,6 +306,17 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
   }
 
   /** The entries from `from` on, each decoded only when asked. */
+  /** The entries of `stream`, through the index (each read into its own buffer). */
+  function* entriesOf(stream: StreamId): Generator<Entry> {
+    for (const at of index.lookup(streamKeyOf(stream))) {
+      const payload = readFrame(fd, at);
+      if (payload === null) continue;
+      const entry = new Entry(payload, at);
+      // Keys are hashes: a record of another stream with the same key is passed over.
+      if (entry.stream === stream) yield entry;
+    }
+  }
+
   function* entriesFrom(from: number): Generator<JournalEntry> {
     for (const { payload, offset: at } of framesFrom(fd, path, from, offset)) yield new Entry(payload, at);
   }
@@ -336,20 +347,11 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
     readFrom: (from) => entriesFrom(Math.max(from, FILE_HEADER.length)),
     readStream(stream) {
       const records: StoreRecord[] = [];
-      for (const at of index.lookup(streamKeyOf(stream))) {
-        const payload = readFrame(fd, at);
-        if (payload === null) continue;
-        const text = payload.toString('utf8');
-        // Keys are hashes: a record of another stream with the same key is passed over.
-        if (streamOfPayload(text) === stream) records.push(recordOf(text));
-      }
+      for (const entry of entriesOf(stream)) records.push(entry.record());
       return records;
     },
     firstOffsetOf(stream) {
-      for (const at of index.lookup(streamKeyOf(stream))) {
-        const payload = readFrame(fd, at);
-        if (payload !== null && streamOfPayload(payload.toString('utf8')) === stream) return at;
-      }
+      for (const entry of entriesOf(stream)) return entry.offset;
       return null;
     },
     archive: archive.add,

@@ -32,18 +32,6 @@ export function payloadOf(record: StoreRecord, body: string | null): string {
   }
 }
 
-/** A payload's header, and where its body starts (-1: none). */
-export function headerOf(text: string): { header: Header; bodyAt: number } {
-  const newline = text.indexOf('\n');
-  return { header: JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Header, bodyAt: newline === -1 ? -1 : newline + 1 };
-}
-
-/** The record a payload holds; an event's body is normalized without re-validation (it was validated on append). */
-export function recordOf(text: string): StoreRecord {
-  const { header, bodyAt } = headerOf(text);
-  return recordFrom(header, bodyAt < 0 ? null : text.slice(bodyAt));
-}
-
 /** A payload's header, parsed from its bytes alone, and where its body starts in them (-1: none). */
 export function headerOfBytes(payload: Buffer): { header: Header; bodyAt: number } {
   const newline = payload.indexOf(10);
@@ -69,10 +57,4 @@ export function recordFrom(header: Header, body: string | null): StoreRecord {
       conflicting: header.c ? normalizeTrustedText(body!) : null, ...(header.st === undefined ? {} : { stream: header.st }),
     };
   }
-}
-
-/** The stream of a payload's record (null: a dead letter, or an old re-delivery that did not say). */
-export function streamOfPayload(text: string): StreamId | null {
-  const { header, bodyAt } = headerOf(text);
-  return streamOfHeader(header, () => text.slice(bodyAt));
 }

@@ -112,10 +112,12 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     for (const stream of streams) await history.bringBack(stream);
   }
 
-  /** Applies a stored record and tells whoever waits or listens. */
-  function finish(record: StoreRecord): IngestResult {
-    // A record of a retired stream not brought back by its ingest (a start re-reading the store).
-    if (history?.any) {
+  /**
+   * Applies a stored record and tells whoever waits or listens. `broughtBack`: its ingest already
+   * brought its stream back if it had retired (records read from the store at a start have not).
+   */
+  function finish(record: StoreRecord, broughtBack = false): IngestResult {
+    if (!broughtBack && history?.any) {
       const stream = streamOfRecord(record);
       if (stream !== null) history.bringBackBefore(stream, record.position);
     }
@@ -166,7 +168,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       if (following !== null) return (store.append(record, text) as Promise<StoreRecord>).then((stored) => following.resultOf(stored.position));
       const appended = store.append(record, text);
       // A synchronous store (in memory) needs no async machinery per event.
-      if (!(appended instanceof Promise)) return Promise.resolve(finish(appended));
+      if (!(appended instanceof Promise)) return Promise.resolve(finish(appended, true));
       const identity = dedupe.mark(record, naming);
       // Its stream must not retire while the delivery is on its way to the fold.
       const stream = record.kind === 'event' ? record.event.stream : null;
@@ -174,7 +176,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       // Apply in position order, whatever order the store acknowledges in.
       const result = Promise.all([applied, appended]).then(([, stored]) => {
         if (stream !== null) retirement.inFlight(stream, -1);
-        return finish(stored);
+        return finish(stored, true);
       }, (error: unknown) => {
         if (stream !== null) retirement.inFlight(stream, -1);
         dedupe.unmark(identity);
