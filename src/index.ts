@@ -20,7 +20,7 @@ export {
 } from './tracker/createTracker.js';
 export { DEFAULT_RETAIN_FOR_MS } from './tracker/retirement.js';
 export type { TrackerKpis, OperatorKpis, NowPicture } from './tracker/kpiQueries.js';
-export { getKpis, type KpiOptions, type Kpis, type KpiFigures, type KpiBucket, type KpiInterval } from './views/kpis.js';
+export type { KpiOptions, Kpis, KpiFigures, KpiBucket, KpiInterval } from './views/kpis.js';
 export { createMemoryStore, type MemoryStore } from './store/createMemoryStore.js';
 export type {
   EventStore, HistoryStore, StoreRecord, NewStoreRecord, StoredEvent, DeadLetter, Redelivery, ArchivedView, ArchiveQuery,

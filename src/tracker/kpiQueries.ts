@@ -8,7 +8,7 @@ import type { HistoryStore } from '../store/eventStore.js';
 import { isSignalOnly, type SessionState } from '../fold/sessionFold.js';
 import type { StreamFold } from '../fold/streamFold.js';
 import { getSessionDurations } from '../views/durations.js';
-import { getKpis, isOffered, kpiSessionOf, workOfOperators, type KpiOptions, type Kpis, type KpiSession } from '../views/kpis.js';
+import { getKpisOfOffered, kpiSessionOf, selectOffered, workOfOperators, type KpiOptions, type Kpis, type KpiSession } from '../views/kpis.js';
 import { isSessionComplete, iso } from '../views/views.js';
 import type { SessionView } from '../types.js';
 import type { History } from './history.js';
@@ -48,11 +48,12 @@ const toMs = (value: number | Date | string): number => (typeof value === 'numbe
 
 export function createKpiQueries(picture: Picture, queries: Queries, history: History | null, store: HistoryStore | null, clock: () => number) {
   /**
-   * The KPI records of closed sessions, by stream, with the stream's length when made: a
-   * dashboard asks for today's KPIs after every burst of webhooks, and most of a day's sessions
-   * are closed and unchanged. Weak: a retired stream takes its record with it.
+   * The KPI records of sessions, by stream, with the stream's length when made: a dashboard asks
+   * for today's KPIs after every burst of webhooks, and most sessions have not changed since. A
+   * record depends on the stream's events alone, so it holds until one is added. Weak: a retired
+   * stream takes its record with it.
    */
-  const closedRecords = new WeakMap<object, { length: number; session: KpiSession }>();
+  const records = new WeakMap<object, { length: number; session: KpiSession }>();
   /** Time operator `userId` was not OFFLINE within [from, to), by the receive times of their status changes. */
   function availableMs(userId: number, from: number, to: number): number {
     const stream = picture.streams.get(`operator:${userId}`);
@@ -96,7 +97,7 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
   function hotSessions(from: number, to: number): KpiSession[] {
     const found: KpiSession[] = [];
     for (const stream of picture.streams.values()) {
-      const known = closedRecords.get(stream);
+      const known = records.get(stream);
       if (known !== undefined && known.length === stream.length) {
         if (known.session.at >= from && known.session.at < to) found.push(known.session);
         continue;
@@ -116,8 +117,8 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
         at, tenantId: state.tenantId, channel: state.channel, source: state.source, answered, abandoned: !answered && state.endedAt !== null,
         durations, work: workOfOperators(state.participations, 1000),
       };
-      // A closed session's record stays right until an event is added to its stream.
-      if (state.status === 'closed') closedRecords.set(stream, { length: stream.length, session });
+      // A session's record stays right until an event is added to its stream (it reads no clock).
+      records.set(stream, { length: stream.length, session });
       found.push(session);
     }
     return found;
@@ -137,10 +138,11 @@ export function createKpiQueries(picture: Picture, queries: Queries, history: Hi
         const session = kpiSessionOf(entry.view as SessionView);
         if (session !== null) sessions.push(session);
       }
-      const kpis = getKpis(sessions, options);
+      const offered = selectOffered(sessions, options);
+      const kpis = getKpisOfOffered(offered, options);
       // Operators' presence in the window, brought back if it retired.
-      const offered = sessions.filter((session) => isOffered(session, from, to, options));
-      const operatorIds = new Set(offered.flatMap((session) => session.work.map((w) => w.userId)));
+      const operatorIds = new Set<number>();
+      for (const session of offered) for (const w of session.work) operatorIds.add(w.userId);
       if (history !== null) for (const userId of operatorIds) await history.bringBack(`operator:${userId}`);
       return { ...kpis, operators: operatorKpis(offered, from, to) };
     },

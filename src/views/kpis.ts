@@ -180,46 +180,42 @@ export function getKpiFigures(views: readonly KpiSession[], serviceLevelSeconds:
 }
 
 /** Whether `session` is one `options` asks about (window and filters). */
-export function isOffered(session: KpiSession, from: number, to: number, options: KpiOptions): boolean {
-  const { at } = session;
-  const view = session;
-  return at >= from && at < to
-    && (options.tenantId === undefined || view.tenantId === options.tenantId)
-    && (options.channel === undefined || view.channel === options.channel)
-    && (options.source === undefined || view.source === options.source);
+function isOffered(session: KpiSession, from: number, to: number, options: KpiOptions): boolean {
+  return session.at >= from && session.at < to
+    && (options.tenantId === undefined || session.tenantId === options.tenantId)
+    && (options.channel === undefined || session.channel === options.channel)
+    && (options.source === undefined || session.source === options.source);
 }
 
-/** The KPIs of the sessions among `sessions` that `options` asks about. */
-export function getKpis(sessions: Iterable<KpiSession>, options: KpiOptions): Kpis {
+/** The sessions among `sessions` that `options` asks about: offered in its window, matching its filters. */
+export function selectOffered(sessions: Iterable<KpiSession>, options: KpiOptions): KpiSession[] {
   const from = toMs(options.from);
   const to = toMs(options.to);
   if (!(to > from)) throw new RangeError('kpis: `to` must be after `from`');
-  const serviceLevelSeconds = options.serviceLevelSeconds ?? 20;
-  const shortAbandonSeconds = options.shortAbandonSeconds ?? 5;
   const offered: KpiSession[] = [];
   for (const session of sessions) if (isOffered(session, from, to, options)) offered.push(session);
+  return offered;
+}
+
+/** The KPIs of `offered`, the sessions `selectOffered` chose for `options`. */
+export function getKpisOfOffered(offered: readonly KpiSession[], options: KpiOptions): Kpis {
+  const from = toMs(options.from);
+  const to = toMs(options.to);
+  const serviceLevelSeconds = options.serviceLevelSeconds ?? 20;
+  const shortAbandonSeconds = options.shortAbandonSeconds ?? 5;
   const whole = getKpiFigures(offered, serviceLevelSeconds, shortAbandonSeconds);
   let buckets: KpiBucket[] | undefined;
   if (options.interval !== undefined) {
     const length = INTERVAL_MS[options.interval];
     if (length === undefined) throw new RangeError(`kpis: interval must be 15m, 1h or 1d`);
     if ((to - from) / length > 10_000) throw new RangeError('kpis: more than 10,000 buckets; choose a longer interval');
-    const byBucket = new Map<number, KpiSession[]>();
-    for (const session of offered) {
-      const start = Math.floor(session.at / length) * length;
-      const list = byBucket.get(start);
-      if (list === undefined) byBucket.set(start, [session]);
-      else list.push(session);
-    }
-    buckets = [];
-    for (let start = Math.floor(from / length) * length; start < to; start += length) {
-      const bucketFrom = Math.max(start, from);
-      const bucketTo = Math.min(start + length, to);
-      buckets.push({
-        from: new Date(bucketFrom).toISOString(), to: new Date(bucketTo).toISOString(),
-        ...getKpiFigures(byBucket.get(start) ?? [], serviceLevelSeconds, shortAbandonSeconds),
-      });
-    }
+    const first = Math.floor(from / length) * length;
+    const lists: KpiSession[][] = Array.from({ length: Math.ceil((to - first) / length) }, () => []);
+    for (const session of offered) lists[Math.floor((session.at - first) / length)]!.push(session);
+    buckets = lists.map((list, i) => ({
+      from: new Date(Math.max(first + i * length, from)).toISOString(), to: new Date(Math.min(first + (i + 1) * length, to)).toISOString(),
+      ...getKpiFigures(list, serviceLevelSeconds, shortAbandonSeconds),
+    }));
   }
   return {
     from: new Date(from).toISOString(), to: new Date(to).toISOString(), serviceLevelSeconds, shortAbandonSeconds, ...whole,
