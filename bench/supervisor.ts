@@ -1,6 +1,6 @@
 /**
  * `npm run bench:supervisor`: the supervisor's views over a generated day held in memory:
- * `kpis()` over the whole day (median of 7) and the dashboard's first paint in headless Chromium
+ * `kpis()` over the whole day (the first call, then the median of 7 more) and the dashboard's first paint in headless Chromium
  * (from navigation to the board filled: KPI tiles, counters, queue, operators). Targets: kpis()
  * under 100 ms, first paint under 1 s.
  *
@@ -23,13 +23,14 @@ const day = Math.floor(clock / 86_400_000) * 86_400_000;
 console.log(`supervisor bench: a generated day of ${sessions} sessions (${tracker.stats().deliveries} deliveries) in memory`);
 
 const times: number[] = [];
-for (let i = 0; i < 7; i++) {
+for (let i = 0; i < 8; i++) {
   const started = performance.now();
   await tracker.kpis({ from: day - 86_400_000, to: day + 86_400_000, interval: '1h' });
   times.push(performance.now() - started);
 }
-times.sort((a, b) => a - b);
-console.log(`kpis() over the day, per hour: median ${times[3]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[6]!.toFixed(0)}; target < 100 ms)`);
+const first = times[0]!;
+const again = times.slice(1).sort((a, b) => a - b);
+console.log(`kpis() over the day, per hour: first call ${first.toFixed(0)} ms; again (what a dashboard asks after each burst) median ${again[3]!.toFixed(0)} ms (min ${again[0]!.toFixed(0)}, max ${again[5]!.toFixed(0)}); target < 100 ms`);
 
 const receiver = createReceiver({ tracker, readToken: 'bench-read-token', webhookToken: 'bench-webhook-token' });
 const server = await startServer((request) => receiver.handle(request), '127.0.0.1', 0);

@@ -33,7 +33,7 @@ function toMs(receivedAt: IngestOptions['receivedAt'], clock: () => number): num
   return receivedAt instanceof Date ? receivedAt.getTime() : Date.parse(receivedAt);
 }
 
-/** Deliveries applied between two retirement checks (a check asks the clock and walks the streams). */
+/** Deliveries applied between two retirement checks (a check asks the clock and takes what is due from a queue). */
 const SWEEP_EVERY = 4096;
 
 /** A stalled anomaly's identity across sweeps: what it is about, and since when. */
@@ -122,6 +122,8 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
       if (stream !== null) history.bringBackBefore(stream, record.position);
     }
     const result = picture.apply(record);
+    const applied = picture.takeLastApplied();
+    if (applied !== null) retirement.touched(applied);
     dedupe.settled(record);
     if (record.receivedAt > latestReceivedAt) latestReceivedAt = record.receivedAt;
     if (--untilSweep === 0) {
@@ -147,8 +149,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     const snapshot = options.snapshot !== undefined ? options.snapshot : (store as { snapshot?: TrackerSnapshot | null }).snapshot ?? null;
     const restored = snapshot !== null && canStartFromSnapshot(store)
       && startFromSnapshot(snapshot, store, { picture, retirement, history }, finish);
-    if (restored) latestReceivedAt = Math.max(latestReceivedAt, snapshot.latestReceivedAt);
-    else if (canStartFromSnapshot(store)) {
+    if (restored) {
+      latestReceivedAt = Math.max(latestReceivedAt, snapshot.latestReceivedAt);
+      // The hot streams were folded uncounted and untold: each is queued for retirement once.
+      retirement.touchedAll();
+    } else if (canStartFromSnapshot(store)) {
       // All of history, read as it is folded (a journal without a usable snapshot).
       for (const entry of store.readFrom(0)) finish(entry.record());
     } else {
@@ -223,7 +228,7 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
         const parsed = dedupe.parse(body);
         // An event for a retired stream (a late submission, a retried delivery): the stream comes
         // back from the store first, so it is folded, and deduplicated, against all it holds.
-        if (parsed.ok && history?.mayBeRetired(parsed.event.stream)) {
+        if (parsed.ok && history !== null && !picture.isRecent(parsed.event) && history.mayBeRetired(parsed.event.stream)) {
           return history.bringBack(parsed.event.stream).then(() => admit(parsed, ingestOptions));
         }
         return admit(parsed, ingestOptions);

@@ -39,6 +39,7 @@ export function createHistory(picture: Picture, retirement: Retirement, store: H
     const stream = picture.streams.get(id) ?? null;
     if (stream !== null) {
       retirement.restored(stream);
+      retirement.touched(stream);
       retired.remove(key, 1);
     }
     return stream;

@@ -112,6 +112,8 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
    */
   let reloading = false;
   let lastPosition = 0;
+  /** The stream the last event applied went to (the tracker tells retirement about it). */
+  let lastApplied: AnyStream | null = null;
 
   /** The stream of `event`, created when it is the stream's first. */
   function streamOf(event: NormalizedEvent): AnyStream {
@@ -206,6 +208,7 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
     const slot = ownLog ? log.append(record) : log.slotOf(position);
     dedupe.index(event, record.receivedAt, slot);
     const stream = streamOf(event);
+    lastApplied = stream;
     if (record.receivedAt > stream.lastReceivedAt) stream.lastReceivedAt = record.receivedAt;
     const awaitedBefore = awaitedBy(stream);
     const inserted = stream.insert(slot, event);
@@ -290,6 +293,17 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
   return {
     get log() {
       return log;
+    },
+    /** The stream of the last event applied, or null (and cleared): for retirement's queue. */
+    takeLastApplied(): AnyStream | null {
+      const stream = lastApplied;
+      lastApplied = null;
+      return stream;
+    },
+    /** Whether `event`'s stream is among the recently seen ones (certainly in memory): a cheap test before a map look-up. */
+    isRecent(event: NormalizedEvent): boolean {
+      if (event.entityId === null) return false;
+      return recentStreams[event.entityId & (RECENT_STREAMS - 1)]?.id === event.stream;
     },
     ownLog, streams, deliveryAnomalies, anomalous, operatorSessions, operatorEmails, counts,
     apply, snapshotOf, restoreCounts, processAnomaly, reload, forget, moveTo,
