@@ -31,6 +31,13 @@ describe('examples', () => {
     expect(out).toMatch(/line \d+: session:\d+ SessionOperatorJoined is missing SessionStarted/);
   });
 
+  it('history-and-kpis.ts reads a retired session back from the journal and reports KPIs', () => {
+    const out = runExample('history-and-kpis.ts');
+    expect(out).toMatch(/^195 closed sessions, \d+ of them retired from memory/);
+    expect(out).toMatch(/session \d+: closed, queued \d+ ms/);
+    expect(out).toMatch(/offered 250, answered 206, abandoned 30, service level 48\.1 %/);
+  });
+
   it('http-endpoint.ts takes webhooks over HTTP and answers queries', async () => {
     const server = createWebhookServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
