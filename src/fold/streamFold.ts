@@ -119,6 +119,9 @@ export class StreamFold<State> {
   /** Latest receive time (epoch ms) of the stream's events: how long it has been idle, for retirement. */
   lastReceivedAt = -Infinity;
 
+  /** The receive time the owning tracker last queued the stream for retirement at; its bookkeeping. */
+  retirementQueuedAt = NaN;
+
   constructor(readonly id: string, readonly folder: Folder<State>, private log: EventSource, private readonly sortTimes: SortTimeColumn) {
     this.ids = Object.freeze([id]);
     this.state = folder.initialState();

@@ -78,12 +78,10 @@ export function createRetirement(picture: Picture, dedupe: Dedupe, retainFor: nu
    */
   let queue: { stream: AnyStream; at: number }[] = [];
   let head = 0;
-  /** Per stream, the receive time it was last queued at (to queue it once per event). */
-  const queuedAt = new WeakMap<AnyStream, number>();
-
+  /** Queues `stream` once per receive time, when it is finished (most events are of open sessions). */
   function enqueue(stream: AnyStream): void {
-    if (queuedAt.get(stream) === stream.lastReceivedAt || !finished(stream)) return;
-    queuedAt.set(stream, stream.lastReceivedAt);
+    if (!finished(stream) || stream.retirementQueuedAt === stream.lastReceivedAt) return;
+    stream.retirementQueuedAt = stream.lastReceivedAt;
     queue.push({ stream, at: stream.lastReceivedAt });
   }
 
