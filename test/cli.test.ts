@@ -35,8 +35,11 @@ describe('mluvii-state replay', () => {
 
   it('--json prints one document with the views of the tracker API', async () => {
     const doc = JSON.parse((await cli('replay', SAMPLE, '--json')).out);
-    expect(Object.keys(doc)).toEqual(['summary', 'sessions', 'operators', 'emailThreads', 'anomalies']);
+    expect(Object.keys(doc)).toEqual(['summary', 'sessions', 'operators', 'emailThreads', 'anomalies', 'kpis']);
     expect(doc.summary.events).toEqual({ read: 3312, applied: 3275, duplicate: 34, rejected: 2, unknown: 1 });
+    // The capture's KPIs, per hour: every session is offered in its span, the hours add up.
+    expect(doc.kpis).toMatchObject({ offered: 250, answered: 206, abandoned: 30 });
+    expect(doc.kpis.buckets.reduce((n: number, b: { offered: number }) => n + b.offered, 0)).toBe(250);
     expect(doc.sessions).toHaveLength(250);
     expect(doc.sessions[0]).toHaveProperty('operators');
     // The summary's counts agree with the anomalies listed.

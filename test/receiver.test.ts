@@ -88,6 +88,28 @@ describe('webhook receiver over node:http', () => {
     expect(metrics).toMatch(/mluvii_state_ingest_seconds_count \d+/);
   });
 
+  it('serves KPIs, the picture now and the stats; refuses malformed KPI queries with 400; the dashboard page needs no token', async () => {
+    const read = (path: string) => fetch(`${base}${path}`, { headers: { authorization: READ } });
+    const kpis = await read('/kpis?from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&interval=1d');
+    expect(kpis.status).toBe(200);
+    const body = await kpis.json() as { offered: number; answered: number; abandoned: number; open: number; buckets: unknown[] };
+    expect(body.answered + body.abandoned + body.open).toBe(body.offered);
+    expect(body.buckets).toHaveLength(366);
+    expect(await (await read('/now')).json()).toHaveProperty('operatorsByWork');
+    expect(await (await read('/stats')).json()).toMatchObject({ deliveries: tracker.stats().deliveries });
+    const newest = await (await read('/anomalies?order=newest&limit=5')).json() as { items: { position: number | null }[] };
+    const positions = newest.items.map((a) => a.position ?? Infinity);
+    expect(positions).toEqual([...positions].sort((a, b) => b - a));
+    for (const bad of ['/kpis', '/kpis?from=x&to=2025-01-01', '/kpis?from=2025-01-02&to=2025-01-01', '/kpis?from=0&to=1&interval=5m', '/kpis?from=0&to=4102444800000&interval=15m', '/anomalies?order=sideways']) {
+      expect((await read(bad)).status, bad).toBe(400);
+    }
+    expect((await fetch(`${base}/kpis?from=0&to=1`)).status).toBe(401);
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('<script src="/dashboard.js"');
+  });
+
   it('pages every listing with a cursor: the pages together are the whole list, in order', async () => {
     const get = async (path: string) => (await fetch(`${base}${path}`, { headers: { authorization: READ } })).json() as Promise<{ items: unknown[]; nextCursor: string | null }>;
     for (const [path, whole] of [['/sessions', tracker.sessions()], ['/operators', tracker.operators()], ['/email-threads', tracker.emailThreads()], ['/anomalies', tracker.anomalies()]] as const) {
