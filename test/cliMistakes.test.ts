@@ -45,6 +45,24 @@ describe('user mistakes get one line and a documented exit code', () => {
     expect(err).toContain('from 0 to 65535');
   });
 
+  it('report on a missing capture, or into a missing directory; --retain that is not a duration', async () => {
+    const missing = await cli('report', join(dir, 'no-such.ndjson'), '--out', join(dir, 'r.html'));
+    expect(missing.code).toBe(2);
+    oneLine(missing.err);
+    expect(missing.err).toContain('cannot read');
+    const nowhere = await cli('report', SAMPLE, '--out', join(dir, 'no-such-dir', 'r.html'));
+    expect(nowhere.code).toBe(2);
+    oneLine(nowhere.err);
+    expect(nowhere.err).toContain('cannot write');
+    for (const command of ['replay', 'serve']) {
+      const args = command === 'replay' ? ['replay', SAMPLE, '--retain', 'soon'] : ['serve', '--insecure-no-auth', '--retain', 'soon'];
+      const { code, err } = await cli(...args);
+      expect(code, command).toBe(2);
+      oneLine(err);
+      expect(err).toContain('is not a duration');
+    }
+  });
+
   it('serve on a port already in use', async () => {
     const taken = createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => taken.once('listening', resolve));
