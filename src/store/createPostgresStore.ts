@@ -32,13 +32,16 @@
  */
 import pg from 'pg';
 import { getIdentity, sameContent } from '../catalogue/identity.js';
-import { normalizeTrustedText } from '../catalogue/parseWebhook.js';
-import type { ParseError, StreamId } from '../types.js';
-import { decodeRawBody, encodeRawBody, type EncodedRawBody } from './rawBody.js';
+import type { StreamId } from '../types.js';
+import { encodeRawBody } from './rawBody.js';
 import { StoreUnavailableError, type ArchivedView, type ArchiveQuery, type NewStoreRecord, type SharedEventStore, type StoreHealth, type StoreRecord } from './eventStore.js';
 import { redactSecrets } from './redact.js';
 import { listen } from './postgresListener.js';
+import { createPostgresHistory, type LogCheckpoint } from './postgresHistory.js';
+import { eventOf, toRecord, type Row } from './postgresRows.js';
 import { migrate, quote } from './postgresSchema.js';
+
+export type { LogCheckpoint } from './postgresHistory.js';
 
 export { migrations } from './postgresSchema.js';
 
@@ -57,8 +60,6 @@ export interface PostgresStoreOptions {
   readonly batch?: boolean;
 }
 
-/** Where a follower is in the log. */
-export interface LogCheckpoint { readonly tx: string; readonly position: number }
 
 export interface PostgresStore extends SharedEventStore<LogCheckpoint> {
   readStream(stream: StreamId, through?: LogCheckpoint | null): Promise<StoreRecord[]>;
@@ -79,26 +80,6 @@ const CONNECT_TIMEOUT_MS = 5_000;
 const unavailable = (error: unknown): StoreUnavailableError =>
   error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`PostgreSQL store: ${redactSecrets((error as Error).message)}`, { cause: error });
 
-/** The event a stored body stands for (validated when appended; rows are not re-validated). */
-const eventOf = (body: string) => normalizeTrustedText(body);
-
-interface Row {
-  position: string; tx_text: string; kind: StoreRecord['kind']; received_at: Date; source: string | null; stream_id: string | null;
-  body: string | null; identity: string | null; original_position: string | null; error: ParseError | null; raw: EncodedRawBody | null;
-}
-
-function toRecord(row: Row): StoreRecord {
-  const base = { position: Number(row.position), receivedAt: row.received_at.getTime(), source: row.source };
-  switch (row.kind) {
-    case 'event': return { kind: 'event', ...base, event: eventOf(row.body!) };
-    case 'dead-letter': return { kind: 'dead-letter', ...base, raw: decodeRawBody(row.raw!), error: row.error! };
-    case 'redelivery': return {
-      kind: 'redelivery', ...base, originalPosition: Number(row.original_position), identity: row.identity!,
-      conflicting: row.body === null ? null : eventOf(row.body), stream: row.stream_id,
-    };
-  }
-}
-
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const schema = options.schema ?? 'mluvii_state';
   const s = quote(schema);
@@ -115,6 +96,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     if (ownPool) await pool.end().catch(() => undefined);
     throw new Error(redactSecrets((error as Error).message), { cause: error });
   }
+  const history = createPostgresHistory(pool, s);
   const channel = `mluvii_state_${schema}`.replace(/[^a-zA-Z0-9_]/g, '_');
 
   type EventRecord = Extract<NewStoreRecord, { kind: 'event' }>;
@@ -241,49 +223,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   }
 
-  /**
-   * The records of `stream` in log order, up to `through` (the follower's checkpoint: what its
-   * tracker has folded; null: none) so that a stream read back never holds what the follower
-   * will fold next.
-   */
-  async function readStream(stream: StreamId, through?: LogCheckpoint | null): Promise<StoreRecord[]> {
-    if (through === null) return [];
-    const { rows } = await pool.query<Row>(
-      `SELECT position, tx::text AS tx_text, kind, received_at, source, stream_id, body, identity, original_position, error, raw
-         FROM ${s}.log
-        WHERE stream_id = $1 AND kind IN ('event', 'redelivery')
-          AND ($2::xid8 IS NULL OR (tx, position) <= ($2::xid8, $3::bigint))
-          AND tx < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY log.tx, log.position`,
-      [stream, through?.tx ?? null, through?.position ?? 0]);
-    return rows.map(toRecord);
-  }
-
   return {
     shared: true,
-    readStream,
-    async archive(views) {
-      if (views.length === 0) return;
-      await pool.query(
-        `INSERT INTO ${s}.views (stream_id, status, tenant_id, closed_at, view)
-         SELECT stream_id, status, tenant_id, closed_at, view
-           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::jsonb[]) AS t(stream_id, status, tenant_id, closed_at, view)
-         ON CONFLICT (stream_id) DO UPDATE SET status = EXCLUDED.status, tenant_id = EXCLUDED.tenant_id,
-           closed_at = EXCLUDED.closed_at, view = EXCLUDED.view, archived_at = now()`,
-        [views.map((v) => v.stream), views.map((v) => v.status), views.map((v) => v.tenantId), views.map((v) => v.closedAt), views.map((v) => JSON.stringify(v.view))]);
-    },
-    async archived(query) {
-      const { rows } = await pool.query<{ stream_id: string; status: string | null; tenant_id: string | null; closed_at: Date | null; view: unknown }>(
-        `SELECT stream_id, status, tenant_id, closed_at, view FROM ${s}.views
-          WHERE starts_with(stream_id, $1)
-            AND ($2::timestamptz IS NULL OR closed_at >= $2) AND ($3::timestamptz IS NULL OR closed_at < $3)
-          ORDER BY stream_id`,
-        [query.prefix, query.closedFrom === undefined ? null : new Date(query.closedFrom), query.closedTo === undefined ? null : new Date(query.closedTo)]);
-      return rows.map((row) => ({
-        stream: row.stream_id, status: row.status, tenantId: row.tenant_id === null ? null : Number(row.tenant_id),
-        closedAt: row.closed_at === null ? null : row.closed_at.toISOString(), view: row.view,
-      }));
-    },
+    ...history,
     append: (record, body = null) => append(record, body),
     async health() {
       try {
