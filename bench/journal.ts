@@ -68,7 +68,7 @@ const path = join(dir, 'day.journal');
 const writer = await createJournalStore({ path, fsync: 'none' });
 const tracker = createTracker({ store: writer, clock: () => 0 });
 for (let i = 0; i < day.lines.length; i += IN_FLIGHT) await Promise.all(day.lines.slice(i, i + IN_FLIGHT).map((l) => tracker.ingest(l)));
-await writer.writeSnapshot(tracker.snapshot());
+await writer.writeSnapshot(tracker.snapshot(), tracker.snapshotImage());
 await writer.close();
 
 // Each restart in a fresh process, as a real one is (and so neither pays to collect the other's heap).

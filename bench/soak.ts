@@ -77,7 +77,7 @@ console.log('day  deliveries  memory (heap+buffers)  RSS       journal    restar
 const first: { memory: number; restart: number } = { memory: 0, restart: 0 };
 for (let day = 0; day < days; day++) {
   await replayInto(tracker, dayLines(day), { inFlight: 512 });
-  await store.writeSnapshot(tracker.snapshot());
+  await store.writeSnapshot(tracker.snapshot(), tracker.snapshotImage());
   gc(); gc();
   const { heapUsed, arrayBuffers, rss } = process.memoryUsage();
   const memory = heapUsed + arrayBuffers;

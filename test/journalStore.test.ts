@@ -121,7 +121,7 @@ describe('journal snapshots', () => {
     const store = await createJournalStore({ path });
     const live = createTracker({ store, clock: () => 0 });
     await ingestAll(live, lines.slice(0, cut));
-    await store.writeSnapshot(live.snapshot());
+    await store.writeSnapshot(live.snapshot(), live.snapshotImage());
     for (const [i, line] of lines.slice(cut).entries()) await live.ingest(line, { source: `line ${cut + i + 1}` });
     await store.close();
 

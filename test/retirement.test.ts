@@ -44,7 +44,8 @@ describe('retirement', () => {
         captureOf(150),
         fc.constantFrom(HOUR, 6 * HOUR, 24 * HOUR),
         fc.double({ min: 0.2, max: 0.9, noNaN: true }),
-        async (deliveries, retainFor, restartAt) => {
+        fc.boolean(),
+        async (deliveries, retainFor, restartAt, withImage) => {
           const clock = () => 0;
           const never = await feed(deliveries, createTracker({ clock, retainFor: Infinity }), 25);
           const path = join(dir, `journal-${++n}`);
@@ -52,14 +53,16 @@ describe('retirement', () => {
           let store = await createJournalStore({ path, fsync: 'none' });
           const first = await feed(deliveries.slice(0, cut), createTracker({ store, clock, retainFor }), 25);
           first.retire();
+          // With an image the start decodes nothing the snapshot covers; without, it re-folds the hot set.
           const saved = first.snapshot();
-          await store.writeSnapshot(saved);
+          await store.writeSnapshot(saved, withImage ? first.snapshotImage() : null);
           // Deliveries after the snapshot: the restart folds them from the journal's tail.
           const tail = Math.min(deliveries.length, cut + 20);
           await feed(deliveries.slice(cut, tail), first, 25);
           await store.close();
           store = await createJournalStore({ path, fsync: 'none' });
           expect(store.snapshot?.position).toBe(saved.position);
+          expect(store.readImage() !== null).toBe(withImage);
           const restarted = await feed(deliveries.slice(tail), createTracker({ store, clock, retainFor }), 25);
           restarted.retire();
           expect(restarted.stats()).toEqual(never.stats());
@@ -68,7 +71,7 @@ describe('retirement', () => {
           expect(await restarted.findSessions()).toEqual(never.sessions());
           await store.close();
         },
-      ), { numRuns: 15 });
+      ), { numRuns: 20 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -122,7 +125,7 @@ describe('journal stream index', () => {
         await t.ingest(JSON.stringify(body), { receivedAt: Date.parse(receivedAt) });
       }
       t.retire();
-      await store.writeSnapshot(t.snapshot());
+      await store.writeSnapshot(t.snapshot(), t.snapshotImage());
       const streams = streamsOf(lines.map((line) => ({ body: JSON.stringify((JSON.parse(line) as { body: unknown }).body), receivedAt: 0 })));
       const before = streams.map((s) => store.readStream(s));
       const views = await everything(t, streams);
@@ -163,6 +166,36 @@ describe('journal archive', () => {
       expect(store.archived({ prefix: 'session:', closedTo: Date.parse('2024-05-06T12:00:00Z') }).map((v) => v.closedAt)).toEqual(['2024-05-06T11:00:00.000Z']);
       expect(ids(store.archived({ prefix: 'session:' })).sort()).toEqual([1, 2, 3]);
       await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('snapshot image', () => {
+  it('is read only when it is whole and of the snapshot\'s position; otherwise the journal is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mluvii-image-'));
+    try {
+      const path = join(dir, 'journal');
+      const { lines } = generateStream({ seed: 3, sessions: 40, anomalies: 0.05 });
+      const store = await createJournalStore({ path, fsync: 'none' });
+      const live = createTracker({ store, clock: () => 0 });
+      for (const line of lines) await live.ingest(line);
+      await store.writeSnapshot(live.snapshot(), live.snapshotImage());
+      await store.close();
+      const views = (t: Tracker) => ({ sessions: t.sessions(), operators: t.operators(), threads: t.emailThreads(), anomalies: t.anomalies(), stats: t.stats() });
+      const expected = views(live);
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const image = readFileSync(`${path}.snapshot.image`);
+      // A flipped byte in the parts: the image is refused, the journal read, the same picture.
+      const damaged = Buffer.from(image);
+      damaged[damaged.length - 3]! ^= 0xff;
+      for (const variant of [image, damaged]) {
+        writeFileSync(`${path}.snapshot.image`, variant);
+        const reopened = await createJournalStore({ path, fsync: 'none' });
+        expect(views(createTracker({ store: reopened, clock: () => 0 }))).toEqual(expected);
+        await reopened.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -32,7 +32,7 @@ export async function openStore(location: string, options: OpenStoreOptions): Pr
   const journal = await createJournalStore({
     path: location, create: options.create, ...(options.fsync === undefined ? {} : { fsync: options.fsync }), ...(options.warn === undefined ? {} : { onWarning: options.warn }),
   });
-  return { store: journal, saveSnapshot: (tracker) => journal.writeSnapshot(tracker.snapshot()), close: () => journal.close() };
+  return { store: journal, saveSnapshot: (tracker) => journal.writeSnapshot(tracker.snapshot(), tracker.snapshotImage()), close: () => journal.close() };
 }
 
 /**

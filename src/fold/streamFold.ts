@@ -66,6 +66,17 @@ export class SortTimeColumn {
     this.times[slot] = time;
   }
 
+  /** The times of slots 0..length-1, for a snapshot image. */
+  toImage(length: number): Float64Array {
+    return this.times.subarray(0, length);
+  }
+
+  /** Takes the times {@link toImage} gave. */
+  restoreImage(times: Float64Array): void {
+    this.times = new Float64Array(Math.max(1024, Math.ceil(times.length * 1.25)));
+    this.times.set(times);
+  }
+
   /** Moves each time to the slot `slotMap` gives (-1: dropped), for a compacted log of `length` slots. */
   remap(slotMap: Int32Array, length: number): void {
     const old = this.times;
@@ -267,6 +278,24 @@ export class StreamFold<State> {
     this.state = state;
     this.maybeCheckpoint();
     return { changes, refolded };
+  }
+
+  /** What a snapshot image keeps of the stream beside its state: its slots and sort time. */
+  imageOf(): { slots: readonly number[]; lastSortTime: number } {
+    return { slots: this.slots, lastSortTime: this.lastSortTime };
+  }
+
+  /**
+   * Takes what an image kept (slots already in canonical order, the state folded from them, the
+   * anomalies by slot). Without checkpoints: a later re-fold starts from the beginning.
+   */
+  restoreImage(slots: Iterable<number>, lastSortTime: number, state: State, anomalies: Map<number, ProcessAnomaly[]> | null): void {
+    this.slots.length = 0;
+    for (const slot of slots) this.slots.push(slot);
+    this.lastSortTime = lastSortTime;
+    this.state = state;
+    this.anomalies = anomalies;
+    this.checkpoints = null;
   }
 
   /**

@@ -31,7 +31,7 @@
  *   process crash loses nothing acknowledged; a power loss may lose the last interval.
  * - `'none'`: the OS decides when to flush. Fastest; a power loss may lose more.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { streamKeyOf } from '../catalogue/identity.js';
 import type { StreamId } from '../types.js';
 import { StoreUnavailableError, type HistoryStore, type StoreHealth, type StoreRecord } from './eventStore.js';
@@ -83,16 +83,36 @@ export interface JournalStore extends HistoryStore {
   readonly snapshot: TrackerSnapshot | null;
   /**
    * Writes a tracker snapshot beside the journal, atomically (temporary file, fsync, rename),
-   * with the byte offset where the journal after it starts. Its position must be one of the last
-   * 65,536 written (a tracker's own snapshot always is).
+   * with the byte offset where the journal after it starts; with `image` (the tracker's
+   * `snapshotImage()`, taken with it), that too, first, so that a start decodes nothing the
+   * snapshot covers. Its position must be one of the last 65,536 written (a tracker's own
+   * snapshot always is).
    */
-  writeSnapshot(snapshot: TrackerSnapshot): Promise<void>;
+  writeSnapshot(snapshot: TrackerSnapshot, image?: readonly Uint8Array[] | null): Promise<void>;
+  /** The snapshot image beside the journal, if there is one (its reader checks it fits the snapshot). */
+  readImage(): Buffer | null;
   archive(views: readonly ArchivedView[]): void;
   archived(query: ArchiveQuery): ArchivedView[];
   /** Whether the last write succeeded (false from a failed write until one succeeds again). */
   health(): StoreHealth;
   /** Flushes, fsyncs and closes the file. */
   close(): Promise<void>;
+}
+
+/** Writes `pieces` to `path` atomically: a temporary file, fsynced, renamed over it. */
+function writeAtomically(path: string, pieces: readonly Uint8Array[]): void {
+  const temporary = `${path}.tmp`;
+  const out = openSync(temporary, 'w');
+  try {
+    for (const piece of pieces) {
+      let written = 0;
+      while (written < piece.byteLength) written += writeSync(out, piece, written, piece.byteLength - written);
+    }
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  renameSync(temporary, path);
 }
 
 /** Records whose end offsets a journal remembers, for snapshots taken while appends are in flight. */
@@ -147,6 +167,7 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
   };
   remember(writtenPosition, offset);
   const snapshotPath = `${path}.snapshot`;
+  const imagePath = `${path}.snapshot.image`;
   const snapshot = readSnapshot(snapshotPath, lastPosition, offset);
   const archive = createJournalArchive(`${path}.views`);
   interface Waiter { readonly record: StoreRecord; resolve(r: StoreRecord): void; reject(e: unknown): void }
@@ -233,20 +254,23 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
   return {
     truncatedAt,
     snapshot,
-    async writeSnapshot(value) {
+    async writeSnapshot(value, image = null) {
       if (value.position > writtenPosition || recentPositions[value.position % RECENT] !== value.position) {
         throw new Error(`journal ${path}: a snapshot must be of a position written lately (it is of position ${value.position}, the journal holds ${writtenPosition})`);
       }
       const after = recentEnds[value.position % RECENT]!;
-      const temporary = `${snapshotPath}.tmp`;
-      const out = openSync(temporary, 'w');
+      // The image first: a crash between the two leaves an image of another position than the
+      // snapshot, which a start ignores.
+      if (image !== null) writeAtomically(imagePath, image);
+      else rmSync(imagePath, { force: true });
+      writeAtomically(snapshotPath, [Buffer.from(JSON.stringify({ ...value, offset: after }), 'utf8')]);
+    },
+    readImage() {
       try {
-        writeSync(out, JSON.stringify({ ...value, offset: after }));
-        fsyncSync(out);
-      } finally {
-        closeSync(out);
+        return readFileSync(imagePath);
+      } catch {
+        return null;
       }
-      renameSync(temporary, snapshotPath);
     },
     read() {
       const records: StoreRecord[] = [];

@@ -27,10 +27,17 @@ const TIME_KEY_OF_CODE: (string | null)[] = [null, ...EVENT_TYPES.map((type) => 
  * generic activities' `type`. A word takes one byte where its text took a length byte and about
  * eight characters. The list is this process's own: packed bytes are never persisted.
  */
-const PAYLOAD_WORDS = new WordList([...new Set<string>([...Object.values(ENUMS).flat(), ...GENERIC_ACTIVITY_TYPES])]);
+const WORDS = [...new Set<string>([...Object.values(ENUMS).flat(), ...GENERIC_ACTIVITY_TYPES])];
+const PAYLOAD_WORDS = new WordList(WORDS);
 
 const EVENT = 0;
 const OTHER = 1;
+
+/**
+ * What packed bytes depend on besides the code that reads them: the catalogue's order and the
+ * word list. An image taken by a build with another is not read (the journal is, instead).
+ */
+export const PACKED_FORMAT = `packed-v1|${EVENT_TYPES.join(',')}|${WORDS.join(',')}`;
 
 /**
  * Payload bytes per chunk. Payloads go into chunks that are never copied once full, rather than
@@ -269,6 +276,53 @@ export class PackedLog {
   /** Every record, in slot order. */
   *records(): Generator<StoreRecord> {
     for (let slot = 0; slot < this.count; slot++) yield this.record(slot);
+  }
+
+  /**
+   * The log's bytes for a snapshot image (events only: a tracker's own log holds nothing else):
+   * its columns and its chunks' written bytes, as they are. Read back by {@link PackedLog.fromImage}
+   * in a process of the same build (the word list and the catalogue's order are its own).
+   */
+  toImage(): Uint8Array[] {
+    if (this.others.size > 0) throw new Error('a packed log with dead letters or re-deliveries has no image');
+    const n = this.count;
+    const bytes = (array: Uint8Array | Uint16Array | Uint32Array | Float64Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    const chunkLengths = Float64Array.from(this.chunks, (chunk) => chunk.length);
+    return [
+      bytes(Float64Array.of(n, this.chunks.length, this.positions === null ? 0 : 1)), bytes(chunkLengths),
+      bytes(this.kinds.subarray(0, n)), bytes(this.typeCodes.subarray(0, n)), bytes(this.chunkOf.subarray(0, n)),
+      bytes(this.offsets.subarray(0, n)), bytes(this.receivedAts.subarray(0, n)), bytes(this.positions?.subarray(0, n) ?? new Float64Array(0)),
+      ...this.chunks.map((chunk) => chunk.bytes.subarray(0, chunk.length)),
+    ];
+  }
+
+  /** A log from the parts {@link toImage} gave (copied: the parts may be views of one read buffer). */
+  static fromImage(parts: readonly Uint8Array[]): PackedLog {
+    const numbers = (part: Uint8Array) => new Float64Array(part.slice().buffer);
+    const [n, chunkCount, hasPositions] = numbers(parts[0]!) as unknown as [number, number, number];
+    const chunkLengths = numbers(parts[1]!);
+    const log = new PackedLog();
+    log.capacity = Math.max(1024, n);
+    const grown = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(Type: new (length: number) => T, part: Uint8Array): T => {
+      const array = new Type(log.capacity);
+      new Uint8Array(array.buffer).set(part);
+      return array;
+    };
+    log.kinds = grown(Uint8Array, parts[2]!);
+    log.typeCodes = grown(Uint8Array, parts[3]!);
+    log.chunkOf = grown(Uint16Array, parts[4]!);
+    log.offsets = grown(Uint32Array, parts[5]!);
+    log.receivedAts = grown(Float64Array, parts[6]!);
+    log.positions = hasPositions === 1 ? grown(Float64Array, parts[7]!) : null;
+    log.chunks.length = 0;
+    for (let i = 0; i < chunkCount; i++) {
+      const writer = new ByteWriter(Math.max(log.chunkBytes, chunkLengths[i]!), PAYLOAD_WORDS);
+      writer.bytes.set(parts[8 + i]!);
+      writer.length = chunkLengths[i]!;
+      log.chunks.push(writer);
+    }
+    log.count = n;
+    return log;
   }
 }
 

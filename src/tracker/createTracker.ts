@@ -20,6 +20,7 @@ import { createKpiQueries } from './kpiQueries.js';
 import { createPicture } from './picture.js';
 import { createQueries } from './queries.js';
 import { createRetirement, DEFAULT_RETAIN_FOR_MS } from './retirement.js';
+import { encodeImage } from './snapshotImage.js';
 import { canStartFromSnapshot, startFromSnapshot } from './start.js';
 import type { IngestOptions, IngestResult, Tracker, TrackerNotice, TrackerOptions, TrackerSnapshot } from './types.js';
 import type { ParseResult } from '../types.js';
@@ -254,6 +255,12 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
     anomalies: queries.anomalies,
     timeline: queries.timeline,
     stats: queries.stats,
+    snapshotImage() {
+      if (!picture.ownLog) return null;
+      const { meta, parts } = picture.toImage();
+      return encodeImage(picture.snapshotOf().position, meta, parts);
+    },
+
     snapshot(): TrackerSnapshot {
       return {
         version: 3, ...picture.snapshotOf(), retired: history?.keys() ?? [], retiredCounts: retirement.savedCounts(),

@@ -108,6 +108,15 @@ export function createDedupe(initialLog: PackedLog, parseOptions: ParseOptions |
       if (key !== 0) identities.remove(key, slot);
     },
 
+    /** The identity table, for a snapshot image. */
+    identitiesImage: (): Int32Array => identities.toImage(),
+
+    /** Takes a snapshot image's log and identity table. */
+    restoreImage(restored: PackedLog, table: Int32Array): void {
+      identities.restoreImage(table);
+      log = restored;
+    },
+
     /** Follows the tracker's log to its compacted form (`slotMap`: old slot -> new, -1 dropped). */
     moveTo(compacted: PackedLog, slotMap: Int32Array): void {
       identities.remap(slotMap);

@@ -73,6 +73,18 @@ export class IdentityIndex {
     table[2 * i + 1] = 0;
   }
 
+  /** The table as it is, for a snapshot image. */
+  toImage(): Int32Array {
+    return this.table;
+  }
+
+  /** Takes a table {@link toImage} gave. */
+  restoreImage(table: Int32Array): void {
+    this.table = new Int32Array(table);
+    this.size = 0;
+    for (let i = 0; i < table.length; i += 2) if (table[i] !== 0) this.size++;
+  }
+
   /** Every entry's key (with repeats), in table order. */
   keys(): number[] {
     const found: number[] = [];

@@ -13,7 +13,7 @@ import { sessionFolder } from '../fold/sessionFold.js';
 import { appended } from '../fold/appended.js';
 import { createStreamFold, SortTimeColumn, type AnomalyChange, type StreamFold } from '../fold/streamFold.js';
 import type { StoreRecord } from '../store/eventStore.js';
-import type { PackedLog } from '../store/packedLog.js';
+import { PackedLog } from '../store/packedLog.js';
 import { iso } from '../views/views.js';
 import type { Anomaly, AnomalyKind, AnomalySeverity, NormalizedEvent, StreamId } from '../types.js';
 import type { Dedupe } from './dedupe.js';
@@ -290,7 +290,67 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
     log = compacted;
   }
 
+  /**
+   * The picture as a snapshot image: the packed events and their sort times, the dedupe table,
+   * and per stream its slots, state and anomalies (JSON beside the binary parts). Only a
+   * tracker's own log has one (a store's log is the store's).
+   */
+  function toImage(): { meta: ImageMeta; parts: Uint8Array[] } {
+    const slotCounts: number[] = [];
+    const allSlots: number[] = [];
+    const sortEnds: number[] = [];
+    // Anomalies outside any stream travel in the snapshot itself (`loose`).
+    const meta: ImageMeta = { streams: [], deliveryAnomalies: deliveryAnomalies.filter((a) => a.stream !== null), unknownStreams };
+    for (const stream of streams.values()) {
+      const { slots, lastSortTime } = stream.imageOf();
+      slotCounts.push(slots.length);
+      for (const slot of slots) allSlots.push(slot);
+      sortEnds.push(lastSortTime, stream.lastReceivedAt);
+      meta.streams.push([stream.id, stream.state, [...stream.anomalies ?? []], stream.operatorsIndexed]);
+    }
+    const bytes = (array: Int32Array | Float64Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    return {
+      meta,
+      parts: [
+        bytes(Int32Array.from(slotCounts)), bytes(Int32Array.from(allSlots)), bytes(Float64Array.from(sortEnds)),
+        bytes(sortTimes.toImage(log.length)), bytes(dedupe.identitiesImage()), ...log.toImage(),
+      ],
+    };
+  }
+
+  /** Takes an image {@link toImage} made (the picture is empty, its counters restored apart). */
+  function restoreImage(meta: ImageMeta, parts: readonly Uint8Array[]): void {
+    const ints = (part: Uint8Array) => new Int32Array(part.slice().buffer);
+    const floats = (part: Uint8Array) => new Float64Array(part.slice().buffer);
+    const slotCounts = ints(parts[0]!);
+    const allSlots = ints(parts[1]!);
+    const sortEnds = floats(parts[2]!);
+    log = PackedLog.fromImage(parts.slice(5));
+    sortTimes.restoreImage(floats(parts[3]!));
+    dedupe.restoreImage(log, ints(parts[4]!));
+    let at = 0;
+    meta.streams.forEach(([id, state, anomalies, operatorsIndexed], i) => {
+      const stream = createStreamFold(id, folderFor(id), log, sortTimes);
+      stream.restoreImage(allSlots.subarray(at, at + slotCounts[i]!), sortEnds[2 * i]!, state, anomalies.length === 0 ? null : new Map(anomalies));
+      at += slotCounts[i]!;
+      stream.lastReceivedAt = sortEnds[2 * i + 1]!;
+      streams.set(id, stream);
+      if (stream.anomalies !== null) anomalous.add(stream);
+      for (const userId of operatorsIndexed) {
+        stream.operatorsIndexed = appended(stream.operatorsIndexed, userId);
+        const index = id.startsWith('email:') ? operatorEmails : operatorSessions;
+        const appearsIn = index.get(userId);
+        if (appearsIn === undefined) index.set(userId, [stream]);
+        else appearsIn.push(stream);
+      }
+    });
+    deliveryAnomalies.push(...meta.deliveryAnomalies);
+    unknownStreams = meta.unknownStreams;
+  }
+
   return {
+    toImage,
+    restoreImage,
     get log() {
       return log;
     },
@@ -311,3 +371,11 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
 }
 
 export type Picture = ReturnType<typeof createPicture>;
+
+/** The JSON part of a picture's image. */
+export interface ImageMeta {
+  /** Per stream, in the order of the binary parts: id, state, anomalies by slot, operators indexed. */
+  streams: [id: StreamId, state: unknown, anomalies: [slot: number, anomalies: ProcessAnomaly[]][], operatorsIndexed: readonly number[]][];
+  deliveryAnomalies: Anomaly[];
+  unknownStreams: number;
+}

@@ -15,6 +15,7 @@ import type { StreamId } from '../types.js';
 import type { History } from './history.js';
 import type { Picture } from './picture.js';
 import type { Retirement } from './retirement.js';
+import { decodeImage } from './snapshotImage.js';
 import type { TrackerSnapshot } from './types.js';
 
 /**
@@ -49,6 +50,8 @@ function oneByOneCount(firstPositions: readonly number[], lastPosition: number):
 /** A store a tracker can start from a snapshot over (the journal). */
 export interface SnapshotStartStore extends EventStore {
   readonly snapshot: TrackerSnapshot | null;
+  /** The snapshot's image, if the store keeps one. */
+  readImage?(): Buffer | null;
   readStream(stream: StreamId): StoreRecord[];
   firstOffsetOf(stream: StreamId): number | null;
   readFrom(offset: number): Iterable<{ readonly position: number; readonly stream: StreamId | null; record(): StoreRecord }>;
@@ -73,6 +76,14 @@ export function startFromSnapshot(
   picture.restoreCounts(snapshot);
   retirement.restoreCounts(snapshot.retiredCounts);
   history?.restoreKeys(snapshot.retired);
+  const image = picture.ownLog ? store.readImage?.() ?? null : null;
+  const decoded = image === null ? null : decodeImage(image, snapshot.position);
+  if (decoded !== null) {
+    // The hot set as it was, in binary: only the journal after the snapshot is read.
+    picture.restoreImage(decoded.meta, decoded.parts);
+    for (const entry of store.readFrom(snapshot.offset)) if (entry.position > snapshot.position) apply(entry.record());
+    return true;
+  }
   const byFirst = [...snapshot.hot].sort((a, b) => a[1] - b[1]);
   const oneByOne = byFirst.slice(0, oneByOneCount(byFirst.map(([, first]) => first), snapshot.position));
   const scanned = new Set<StreamId>(byFirst.slice(oneByOne.length).map(([id]) => id));

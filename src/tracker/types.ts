@@ -208,8 +208,14 @@ export interface Tracker {
    * Call it on a timer; `mluvii-state serve` does, every 30 s. Returns what changed.
    */
   sweepStalled(): { raised: Anomaly[]; resolved: Anomaly[] };
-  /** The folded state now, for a faster restart (journal: `store.writeSnapshot(tracker.snapshot())`). */
+  /** What a restart needs to skip history (journal: `store.writeSnapshot(tracker.snapshot(), tracker.snapshotImage())`). */
   snapshot(): TrackerSnapshot;
+  /**
+   * The hot set in binary, taken with `snapshot()` (call both in the same turn): a start from
+   * both decodes and folds nothing the snapshot covers. Null over a store that keeps the events
+   * in memory itself (the in-memory store).
+   */
+  snapshotImage(): Uint8Array[] | null;
   /** The store this tracker appends to. */
   readonly store: EventStore;
   /**
