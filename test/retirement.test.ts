@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJournalStore, createMemoryStore, createTracker, type EventStore, type Tracker } from 'mluvii-state';
 import { generateStream } from '../src/generate/generateStream.js';
+import { decodeImage } from '../src/tracker/snapshotImage.js';
 import { capture, captureOf, everything, feed, HOUR, streamsOf } from './support/retirement.js';
 
 const noStalled = (t: Tracker) => t.anomalies().filter((a) => a.kind !== 'stalled');
@@ -177,7 +178,8 @@ describe('snapshot image', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mluvii-image-'));
     try {
       const path = join(dir, 'journal');
-      const { lines } = generateStream({ seed: 3, sessions: 40, anomalies: 0.05 });
+      // No duplicates: every event's position is its slot's, so the log's positions part is empty.
+      const { lines } = generateStream({ seed: 3, sessions: 40 });
       const store = await createJournalStore({ path, fsync: 'none' });
       const live = createTracker({ store, clock: () => 0 });
       for (const line of lines) await live.ingest(line);
@@ -187,9 +189,14 @@ describe('snapshot image', () => {
       const expected = views(live);
       const { readFileSync, writeFileSync } = await import('node:fs');
       const image = readFileSync(`${path}.snapshot.image`);
+      const position = live.snapshot().position;
+      expect(decodeImage(image, position)).not.toBeNull();
+      expect(decodeImage(image, position - 1)).toBeNull();
       // A flipped byte in the parts: the image is refused, the journal read, the same picture.
       const damaged = Buffer.from(image);
-      damaged[damaged.length - 3]! ^= 0xff;
+      const partsStart = Math.ceil((26 + image.readUInt32LE(22)) / 8) * 8; // magic, length, JSON, padding
+      damaged[partsStart + 1]! ^= 0xff;
+      expect(decodeImage(damaged, position)).toBeNull();
       for (const variant of [image, damaged]) {
         writeFileSync(`${path}.snapshot.image`, variant);
         const reopened = await createJournalStore({ path, fsync: 'none' });

@@ -24,7 +24,11 @@ interface ImageHeader {
   readonly crc: number;
 }
 
-const crcOf = (parts: readonly Uint8Array[]) => parts.reduce((crc, part) => crc32(part, crc), 0);
+/**
+ * The CRC-32 of `parts` one after the other. Empty parts are passed over: `zlib.crc32` answers 0
+ * for an empty view of an empty ArrayBuffer, whatever the value it continues from.
+ */
+const crcOf = (parts: readonly Uint8Array[]) => parts.reduce((crc, part) => (part.byteLength === 0 ? crc : crc32(part, crc)), 0);
 
 const padding = (length: number) => (8 - (length % 8)) % 8;
 
