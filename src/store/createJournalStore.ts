@@ -31,7 +31,8 @@
  *   process crash loses nothing acknowledged; a power loss may lose the last interval.
  * - `'none'`: the OS decides when to flush. Fastest; a power loss may lose more.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { streamKeyOf } from '../catalogue/identity.js';
 import type { StreamId } from '../types.js';
 import { StoreUnavailableError, type HistoryStore, type StoreHealth, type StoreRecord } from './eventStore.js';
@@ -100,19 +101,19 @@ export interface JournalStore extends HistoryStore {
 }
 
 /** Writes `pieces` to `path` atomically: a temporary file, fsynced, renamed over it. */
-function writeAtomically(path: string, pieces: readonly Uint8Array[]): void {
+async function writeAtomically(path: string, pieces: readonly Uint8Array[]): Promise<void> {
   const temporary = `${path}.tmp`;
-  const out = openSync(temporary, 'w');
+  const out = await open(temporary, 'w');
   try {
     for (const piece of pieces) {
       let written = 0;
-      while (written < piece.byteLength) written += writeSync(out, piece, written, piece.byteLength - written);
+      while (written < piece.byteLength) written += (await out.write(piece, written, piece.byteLength - written)).bytesWritten;
     }
-    fsyncSync(out);
+    await out.sync();
   } finally {
-    closeSync(out);
+    await out.close();
   }
-  renameSync(temporary, path);
+  await rename(temporary, path);
 }
 
 /** Records whose end offsets a journal remembers, for snapshots taken while appends are in flight. */
@@ -168,6 +169,8 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
   remember(writtenPosition, offset);
   const snapshotPath = `${path}.snapshot`;
   const imagePath = `${path}.snapshot.image`;
+  /** The snapshot being written, if any (the next one waits for it). */
+  let snapshotting: Promise<void> = Promise.resolve();
   const snapshot = readSnapshot(snapshotPath, lastPosition, offset);
   const archive = createJournalArchive(`${path}.views`);
   interface Waiter { readonly record: StoreRecord; resolve(r: StoreRecord): void; reject(e: unknown): void }
@@ -259,11 +262,17 @@ export async function createJournalStore(options: JournalOptions): Promise<Journ
         throw new Error(`journal ${path}: a snapshot must be of a position written lately (it is of position ${value.position}, the journal holds ${writtenPosition})`);
       }
       const after = recentEnds[value.position % RECENT]!;
-      // The image first: a crash between the two leaves an image of another position than the
-      // snapshot, which a start ignores.
-      if (image !== null) writeAtomically(imagePath, image);
-      else rmSync(imagePath, { force: true });
-      writeAtomically(snapshotPath, [Buffer.from(JSON.stringify({ ...value, offset: after }), 'utf8')]);
+      const json = Buffer.from(JSON.stringify({ ...value, offset: after }), 'utf8');
+      // One snapshot at a time; the image first: a crash between the two leaves an image of
+      // another position than the snapshot, which a start ignores. The image (hundreds of MB
+      // for a busy day) is written without blocking: webhooks keep being acknowledged meanwhile.
+      const write = snapshotting.then(async () => {
+        if (image !== null) await writeAtomically(imagePath, image);
+        else rmSync(imagePath, { force: true });
+        await writeAtomically(snapshotPath, [json]);
+      });
+      snapshotting = write.catch(() => undefined);
+      return write;
     },
     readImage() {
       try {

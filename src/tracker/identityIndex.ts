@@ -73,9 +73,9 @@ export class IdentityIndex {
     table[2 * i + 1] = 0;
   }
 
-  /** The table as it is, for a snapshot image. */
+  /** A copy of the table, for a snapshot image (written while the table keeps changing). */
   toImage(): Int32Array {
-    return this.table;
+    return this.table.slice();
   }
 
   /** Takes a table {@link toImage} gave. */
