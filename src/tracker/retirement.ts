@@ -76,7 +76,7 @@ export function createRetirement(picture: Picture, dedupe: Dedupe, retainFor: nu
    * stream in memory (a walk every few thousand deliveries cost a tenth of an ingest). An entry
    * whose stream got another event since is stale: the newer entry stands for it.
    */
-  let queue: { stream: AnyStream; at: number }[] = [];
+  let queue: ({ stream: AnyStream; at: number } | null)[] = [];
   let head = 0;
   /** Queues `stream` once per receive time, when it is finished (most events are of open sessions). */
   function enqueue(stream: AnyStream): void {
@@ -204,7 +204,10 @@ export function createRetirement(picture: Picture, dedupe: Dedupe, retainFor: nu
       const idleSince = now - retainFor;
       const waiting: { stream: AnyStream; at: number }[] = [];
       while (head < queue.length && queue[head]!.at <= idleSince) {
-        const entry = queue[head++]!;
+        const entry = queue[head]!;
+        // Taken entries let go of their stream at once: a retired stream keeps the log it was
+        // folded from alive (a compacted one, with all its bytes) for as long as it is referenced.
+        queue[head++] = null;
         const { stream } = entry;
         if (picture.streams.get(stream.id) !== stream || stream.lastReceivedAt !== entry.at || !finished(stream)) continue;
         // A delivery on its way: looked at again next time.
