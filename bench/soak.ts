@@ -6,7 +6,8 @@
  * restart grow with history; the targets are memory and restart after the last day within 1.25x
  * of after the first.
  *
- * Options: --days N (default 7), --sessions N per day (default 90000), --seed S (default 1).
+ * Options: --days N (default 7), --sessions N per day (default 90000), --seed S (default 1),
+ * --keep DIR (leave the journal there, to look at a start of it afterwards).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { unwrapLine, type WebhookLine } from '../src/replay/readWebhookLines.js'
 
 const { values } = parseArgs({ options: {
   days: { type: 'string', default: '7' }, sessions: { type: 'string', default: '90000' }, seed: { type: 'string', default: '1' },
+  keep: { type: 'string' },
 } });
 const days = Number(values.days);
 const sessions = Number(values.sessions);
@@ -49,7 +51,7 @@ async function restartSeconds(journal: string): Promise<number> {
   return seconds;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'mluvii-soak-'));
+const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'mluvii-soak-'));
 const journalPath = join(dir, 'soak.journal');
 const store = await createJournalStore({ path: journalPath, fsync: 'none' });
 // The default retention (24 h), on the capture's own receive times.
@@ -102,4 +104,4 @@ for (let day = 0; day < days; day++) {
   }
 }
 await store.close();
-rmSync(dir, { recursive: true, force: true });
+if (values.keep === undefined) rmSync(dir, { recursive: true, force: true });
