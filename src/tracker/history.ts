@@ -96,6 +96,7 @@ export function createHistory(picture: Picture, retirement: Retirement, store: H
 
     /** Restores the retired streams' keys from a snapshot. */
     restoreKeys(keys: readonly number[]): void {
+      retired.reserve(keys.length);
       for (const key of keys) retired.add(key, 1);
     },
   };

@@ -40,6 +40,17 @@ export class IdentityIndex {
     return this.table[2 * entry + 1]!;
   }
 
+  /**
+   * Makes room for `entries` entries at once. Needed before adding keys in another table's order
+   * (a snapshot's): added into a table that keeps doubling, they cluster, and each probe walks
+   * further (restoring 600,000 keys took 1.6 s instead of a few ms).
+   */
+  reserve(entries: number): void {
+    let capacity = this.capacity;
+    while ((this.size + entries) * 4 > capacity * 3) capacity *= 2;
+    if (capacity !== this.capacity) this.rehash(capacity);
+  }
+
   /** Records that `slot` holds an identity with `key` (non-zero). */
   add(key: number, slot: number): void {
     // Linear probing stays short up to three quarters full with a well-mixed key.
