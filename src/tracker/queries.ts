@@ -130,8 +130,11 @@ export function createQueries(picture: Picture, clock: () => number, thresholds:
       const awaited = awaitedBy(stream);
       if (awaited.length > 0) process.push(awaitedAnomaly(stream, awaited));
     }
+    // A total order: anomalies without a position (a state's, a stall) would otherwise follow the
+    // order streams entered memory, which a stream read back from the store changes.
     return [...deliveryAnomalies, ...process, ...stalledAnomalies()]
-      .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.kind.localeCompare(b.kind));
+      .sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity) || a.kind.localeCompare(b.kind)
+        || (a.stream ?? '').localeCompare(b.stream ?? '') || a.message.localeCompare(b.message));
   }
 
   return {
