@@ -5,13 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJournalStore, createMemoryStore, createTracker, type EventStore, type Tracker } from 'mluvii-state';
 import { generateStream } from '../src/generate/generateStream.js';
 import { decodeImage } from '../src/tracker/snapshotImage.js';
-import { capture, captureOf, everything, feed, HOUR, streamsOf } from './support/retirement.js';
+import { capture, captureOf, everything, feed, HOUR, inTempDir, streamsOf } from './support/retirement.js';
 
 const noStalled = (t: Tracker) => t.anomalies().filter((a) => a.kind !== 'stalled');
 
@@ -38,9 +37,8 @@ describe('retirement', () => {
   });
 
   it('property: over a journal, through compaction and a restart from a snapshot, it answers like a tracker that never retires', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mluvii-retire-'));
     let n = 0;
-    try {
+    await inTempDir('mluvii-retire-', async (dir) => {
       await fc.assert(fc.asyncProperty(
         captureOf(150),
         fc.constantFrom(HOUR, 6 * HOUR, 24 * HOUR),
@@ -73,9 +71,7 @@ describe('retirement', () => {
           await store.close();
         },
       ), { numRuns: 20 });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('retires closed sessions after retainFor, and brings one back for a late event, raising what a never-retiring tracker raises', async () => {
@@ -115,8 +111,7 @@ describe('retirement', () => {
 
 describe('journal stream index', () => {
   it('reads a stream back the same after its index is deleted (rebuilt from the journal), and after a torn tail past the snapshot', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mluvii-index-'));
-    try {
+    await inTempDir('mluvii-index-', async (dir) => {
       const path = join(dir, 'journal');
       const { lines } = generateStream({ seed: 11, sessions: 60, days: 2, anomalies: 0.1, envelope: true });
       let store = await createJournalStore({ path, fsync: 'none', indexRunEntries: 64 });
@@ -147,16 +142,13 @@ describe('journal stream index', () => {
       const restarted = createTracker({ store, clock: () => 0, retainFor: HOUR });
       expect(await everything(restarted, streams)).toEqual(views);
       await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('journal archive', () => {
   it('lists retired sessions by close time, reading only the days asked for, and the latest report of each', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mluvii-archive-'));
-    try {
+    await inTempDir('mluvii-archive-', async (dir) => {
       const path = join(dir, 'journal');
       const store = await createJournalStore({ path, fsync: 'none' });
       const view = (id: number, closedAt: string | null) => ({ stream: `session:${id}`, status: 'closed', tenantId: 62, closedAt, view: { id, closedAt } });
@@ -167,16 +159,13 @@ describe('journal archive', () => {
       expect(store.archived({ prefix: 'session:', closedTo: Date.parse('2024-05-06T12:00:00Z') }).map((v) => v.closedAt)).toEqual(['2024-05-06T11:00:00.000Z']);
       expect(ids(store.archived({ prefix: 'session:' })).sort()).toEqual([1, 2, 3]);
       await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('snapshot image', () => {
   it('is read only when it is whole and of the snapshot\'s position; otherwise the journal is', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mluvii-image-'));
-    try {
+    await inTempDir('mluvii-image-', async (dir) => {
       const path = join(dir, 'journal');
       // No duplicates: every event's position is its slot's, so the log's positions part is empty.
       const { lines } = generateStream({ seed: 3, sessions: 40 });
@@ -203,8 +192,6 @@ describe('snapshot image', () => {
         expect(views(createTracker({ store: reopened, clock: () => 0 }))).toEqual(expected);
         await reopened.close();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

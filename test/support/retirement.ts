@@ -1,4 +1,7 @@
 /** Captures for the retirement tests: generated days with late arrivals, and what a user can see. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Tracker } from 'mluvii-state';
 import { generateStream } from '../../src/generate/generateStream.js';
@@ -66,3 +69,13 @@ export async function everything(tracker: Tracker, streams: readonly string[]) {
   return seen;
 }
 
+
+/** Runs `body` with a fresh temporary directory, removed afterwards whatever happens. */
+export async function inTempDir(prefix: string, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
