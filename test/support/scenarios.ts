@@ -35,3 +35,15 @@ export function inTimeOrder(scenarios: readonly Scenario[]): TimedBody[] {
 
 /** Events that may be reordered freely: everything with its own time, plus SessionCreated. */
 export const isTimedOrCreated = (e: TimedBody) => e.body.eventType === 'SessionCreated' || ['time', 'started', 'ended', 'created'].some((k) => typeof e.body.data[k] === 'string' && !(e.body.eventType === 'SessionEnded' && k === 'started' && typeof e.body.data.ended !== 'string'));
+
+/**
+ * A world in time order and the same events in another arrival order: every event with its own
+ * time (and SessionCreated) shuffled, the timeless ones after them in their order.
+ */
+export const shuffledArrival = world.chain((scenarios) => {
+  const events = inTimeOrder(scenarios);
+  const movable = events.filter(isTimedOrCreated);
+  const fixed = events.filter((e) => !isTimedOrCreated(e));
+  return fc.shuffledSubarray(movable, { minLength: movable.length, maxLength: movable.length })
+    .map((order) => ({ scenarios, inOrder: events, arrival: [...order, ...fixed] }));
+});
