@@ -9,7 +9,7 @@ import type { TrackerSnapshot } from '../tracker/types.js';
 import type { StoreRecord } from './eventStore.js';
 import { JournalDamagedError, walkJournal } from './journalFormat.js';
 import type { StreamIndex } from './journalIndex.js';
-import { headerOfBytes, recordFrom, streamOfHeader, type Header } from './journalRecords.js';
+import { bodyOf, headerOfBytes, recordFrom, streamOfHeader, type Header } from './journalRecords.js';
 
 /** A record read from the journal, with the byte offset of its frame. */
 export interface JournalEntry {
@@ -40,15 +40,11 @@ export class Entry implements JournalEntry {
     this.header = header;
     this.bodyAt = bodyAt;
     this.position = header.p;
-    this.stream = streamOfHeader(header, () => this.body());
-  }
-
-  private body(): string | null {
-    return this.bodyAt < 0 ? null : this.payload.toString('utf8', this.bodyAt);
+    this.stream = streamOfHeader(header, payload, bodyAt);
   }
 
   record(): StoreRecord {
-    return recordFrom(this.header, this.body());
+    return recordFrom(this.header, bodyOf(this.payload, this.bodyAt));
   }
 }
 
@@ -75,7 +71,7 @@ export function scan(fd: number, path: string, index: StreamIndex, warn: (messag
   let truncatedAt: number | null = null;
   walkJournal(fd, index.coveredTo, size, (payload, offset) => {
     const { header, bodyAt } = headerOfBytes(payload);
-    const stream = streamOfHeader(header, () => (bodyAt < 0 ? null : payload.toString('utf8', bodyAt)));
+    const stream = streamOfHeader(header, payload, bodyAt);
     if (stream !== null) index.add(streamKeyOf(stream), offset);
     lastPosition = header.p;
   }, (span) => {

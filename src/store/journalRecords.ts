@@ -39,11 +39,17 @@ export function headerOfBytes(payload: Buffer): { header: Header; bodyAt: number
   return { header, bodyAt: newline === -1 ? -1 : newline + 1 };
 }
 
-/** The stream a header names; records written before headers named it are read from their body. */
-export function streamOfHeader(header: Header, body: () => string | null): StreamId | null {
+/** The body text of a payload whose body starts at `bodyAt` (-1: it has none). */
+export const bodyOf = (payload: Buffer, bodyAt: number): string | null => (bodyAt < 0 ? null : payload.toString('utf8', bodyAt));
+
+/**
+ * The stream a header names; records written before headers named it are read from their body.
+ * The body is decoded only then (a start passes over most records reading their header alone).
+ */
+export function streamOfHeader(header: Header, payload: Buffer, bodyAt: number): StreamId | null {
   if (header.k === 'd') return null;
   if (header.st !== undefined) return header.st;
-  const text = header.k === 'e' || header.c ? body() : null;
+  const text = header.k === 'e' || header.c ? bodyOf(payload, bodyAt) : null;
   return text === null ? null : normalizeTrustedText(text).stream;
 }
 

@@ -62,9 +62,9 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   const dedupe = createDedupe(log, options.parse);
   const picture = createPicture(log, !isLoggedStore(store), dedupe);
   // Retirement needs a store to bring streams back from.
-  const retainFor = isHistoryStore(store) ? options.retainFor ?? DEFAULT_RETAIN_FOR_MS : Infinity;
-  const retirement = createRetirement(picture, dedupe, retainFor);
   const historyStore = isHistoryStore(store) ? store : null;
+  const retainFor = historyStore === null ? Infinity : options.retainFor ?? DEFAULT_RETAIN_FOR_MS;
+  const retirement = createRetirement(picture, dedupe, retainFor);
   // Over a shared store, a stream is read back only up to what the follower has folded.
   const history = historyStore === null ? null
     : createHistory(picture, retirement, historyStore, isSharedStore(store) ? () => following?.checkpoint() ?? null : undefined);
@@ -114,10 +114,11 @@ export function createTracker(options: TrackerOptions = {}): Tracker {
   }
 
   /**
-   * Applies a stored record and tells whoever waits or listens. `broughtBack`: its ingest already
-   * brought its stream back if it had retired (records read from the store at a start have not).
+   * Applies a stored record and tells whoever waits or listens. `broughtBack`: its stream is in
+   * memory if it had retired (its ingest, or a shared log's page, brought it back; records read
+   * from the store at a start have not).
    */
-  function finish(record: StoreRecord, broughtBack = false): IngestResult {
+  function finish(record: StoreRecord, broughtBack: boolean = following !== null): IngestResult {
     if (!broughtBack && history?.any) {
       const stream = streamOfRecord(record);
       if (stream !== null) history.bringBackBefore(stream, record.position);

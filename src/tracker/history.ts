@@ -47,17 +47,15 @@ export function createHistory(picture: Picture, retirement: Retirement, store: H
 
   return {
     /**
-     * Brings retired stream `id` back with its records before `position`, now, when the store
-     * reads synchronously (a record of it is about to be folded: a start reading the journal, or
-     * a delivery of another tracker). Returns false when the store reads asynchronously.
+     * Brings retired stream `id` back with its records before `position`, now (a record of it is
+     * about to be folded at a start reading the store). For a store that reads synchronously
+     * (journal, memory); a shared store's pages are brought back before they are folded instead.
      */
-    bringBackBefore(id: StreamId, position: number): boolean {
-      if (!this.mayBeRetired(id)) return true;
-      if (through !== undefined) return false;
+    bringBackBefore(id: StreamId, position: number): void {
+      if (!this.mayBeRetired(id)) return;
       const records = store.readStream(id);
-      if (records instanceof Promise) return false;
+      if (records instanceof Promise) throw new Error('bringBackBefore needs a store that reads synchronously');
       install(id, streamKeyOf(id), records.filter((record) => record.position < position));
-      return true;
     },
 
     /** Whether any stream has retired (a cheap test before `mayBeRetired`). */
