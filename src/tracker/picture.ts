@@ -106,11 +106,6 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
   const recentStreams = new Array<AnyStream | undefined>(RECENT_STREAMS);
   /** Streams of unknown event types outside sessions (see `streamOf`). */
   let unknownStreams = 0;
-  /**
-   * While bringing a retired stream back from the store: its records were counted when they
-   * first arrived, and the anomalies they raise were told then; only the state is rebuilt.
-   */
-  let reloading = false;
   let lastPosition = 0;
   /** The stream the last event applied went to (the tracker tells retirement about it). */
   let lastApplied: AnyStream | null = null;
@@ -181,12 +176,12 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
   function applyOther(record: Exclude<StoreRecord, { kind: 'event' }>): IngestResult {
     const { position } = record;
     if (record.kind === 'dead-letter') {
-      if (!reloading) counts.rejected++;
+      counts.rejected++;
       const anomaly = deliveryAnomaly('invalid-payload', record.error.message, record, null, { eventType: record.error.eventType, error: record.error });
       deliveryAnomalies.push(anomaly);
       return { outcome: 'rejected', position, eventType: record.error.eventType, streams: NONE, raised: [anomaly], resolved: NONE, error: record.error };
     }
-    if (!reloading) counts.duplicates++;
+    counts.duplicates++;
     // A log that names a re-delivery before its original (a store bug) still yields an anomaly.
     const event = record.conflicting ?? dedupe.appliedHolder(identityKeyOfText(record.identity), record.identity)?.event ?? null;
     const anomaly = record.conflicting === null
@@ -199,10 +194,8 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
   /** Applies one store record to the picture. */
   function apply(record: StoreRecord): IngestResult {
     const { position } = record;
-    if (!reloading) {
-      lastPosition = position;
-      counts.deliveries++;
-    }
+    lastPosition = position;
+    counts.deliveries++;
     if (record.kind !== 'event') return applyOther(record);
     const { event } = record;
     const slot = ownLog ? log.append(record) : log.slotOf(position);
@@ -212,16 +205,16 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
     if (record.receivedAt > stream.lastReceivedAt) stream.lastReceivedAt = record.receivedAt;
     const awaitedBefore = awaitedBy(stream);
     const inserted = stream.insert(slot, event);
-    if (!reloading) counts.refolded += inserted.refolded;
+    counts.refolded += inserted.refolded;
     indexOperators(stream, event);
     let raised: Anomaly[] | null = null;
     let resolved: Anomaly[] | null = null;
     if (!event.known) {
-      if (!reloading) counts.unknown++;
+      counts.unknown++;
       const anomaly = deliveryAnomaly('unknown-event-type', `unknown event type ${event.eventType}, kept raw`, record, event, { stream: stream.id });
       deliveryAnomalies.push(anomaly);
       (raised ??= []).push(anomaly);
-    } else if (!reloading) {
+    } else {
       counts.applied++;
     }
     if (inserted.outOfOrder) {
@@ -262,14 +255,17 @@ export function createPicture(initialLog: PackedLog, ownLog: boolean, dedupe: De
 
   /**
    * Applies records of retired streams read back from the store (in position order): their
-   * streams are rebuilt as they were, uncounted and untold (see `reloading`).
+   * streams are rebuilt as they were, uncounted (the caller tells nobody).
    */
   function reload(records: Iterable<StoreRecord>): void {
-    reloading = true;
+    // Counted when they first arrived: the counters and the position stay as they are.
+    const counted = { ...counts };
+    const position = lastPosition;
     try {
       for (const record of records) apply(record);
     } finally {
-      reloading = false;
+      Object.assign(counts, counted);
+      lastPosition = position;
     }
   }
 
